@@ -1,0 +1,1 @@
+"""The edge: bootstrap, configuration, CLI and the messenger transports."""

@@ -1,0 +1,123 @@
+"""Settings from ``ENGAGE_*`` environment variables, checked once at start-up.
+
+Every bad value is reported on its own line so an operator can fix all of them
+in one go, instead of meeting them one crash at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dialogs.i18n import available_locales
+
+TRANSPORTS = ("telegram", "matrix", "console")
+DEMO_DATA_CHOICES = ("auto", "yes", "no")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """Raised with every problem found, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    default_locale: str = "de"
+    timezone: str = "Europe/Berlin"
+    operators: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    demo_data: str = "auto"
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_operator(self, transport: str, user_id: str) -> bool:
+        return (transport, user_id) in self.operators
+
+
+def default_database_url(base: Path | None = None) -> str:
+    """SQLite under ./var so a fresh clone runs without any set-up."""
+    base = base or Path.cwd()
+    return f"sqlite+aiosqlite:///{base / 'var' / 'engage.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain URLs people copy from docs and pick the async driver."""
+    for plain, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def _parse_operators(raw: str, problems: list[str]) -> frozenset[tuple[str, str]]:
+    operators: set[tuple[str, str]] = set()
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        transport, sep, user_id = item.partition(":")
+        if not sep or transport not in TRANSPORTS or not user_id:
+            problems.append(
+                f"ENGAGE_OPERATORS: {item!r} is not transport:id "
+                f"(transport one of {', '.join(TRANSPORTS)}), e.g. telegram:12345"
+            )
+            continue
+        operators.add((transport, user_id))
+    return frozenset(operators)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate settings; raises ConfigError listing every bad value."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+
+    url = env.get("ENGAGE_DATABASE_URL", "").strip() or default_database_url()
+    url = normalise_database_url(url)
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        problems.append(
+            "ENGAGE_DATABASE_URL: only sqlite:///path and postgresql://user@host/db are supported"
+        )
+
+    locale = env.get("ENGAGE_DEFAULT_LOCALE", "de").strip() or "de"
+    if locale not in available_locales():
+        problems.append(
+            f"ENGAGE_DEFAULT_LOCALE: {locale!r} has no catalog "
+            f"(available: {', '.join(available_locales())})"
+        )
+
+    timezone = env.get("ENGAGE_TIMEZONE", "Europe/Berlin").strip() or "Europe/Berlin"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"ENGAGE_TIMEZONE: {timezone!r} is not an IANA time zone")
+
+    operators = _parse_operators(env.get("ENGAGE_OPERATORS", ""), problems)
+
+    demo = env.get("ENGAGE_DEMO_DATA", "auto").strip().lower() or "auto"
+    if demo not in DEMO_DATA_CHOICES:
+        problems.append(f"ENGAGE_DEMO_DATA: {demo!r} is not one of {', '.join(DEMO_DATA_CHOICES)}")
+
+    level = env.get("ENGAGE_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        problems.append(f"ENGAGE_LOG_LEVEL: {level!r} is not one of {', '.join(LOG_LEVELS)}")
+
+    if problems:
+        raise ConfigError(problems)
+    return Settings(
+        database_url=url,
+        default_locale=locale,
+        timezone=timezone,
+        operators=operators,
+        demo_data=demo,
+        log_level=level,
+    )

@@ -1,0 +1,1 @@
+"""Transport-neutral conversations: event model, engine, one module per flow."""

@@ -1,0 +1,352 @@
+"""The dialog engine: one event in, replies out, state persisted in between.
+
+It owns what every transport needs alike: idempotency, one-at-a-time
+processing per conversation, typed numbers and labels as button presses, stale
+menus, /cancel and /help from anywhere, and an apology instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import unicodedata
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from dialogs.events import ButtonPress, Command, Event, Reply, TextMessage, parse_command
+from dialogs.flow import Clock, Context, Dialog, EngineConfig, Step, SystemClock
+from dialogs.i18n import Translator, match_locale
+from storage.db import Store
+from storage.models import Conversation
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH = 4000
+CommandHandler = Callable[[Event, Context], Awaitable[Step]]
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    description: str  # an N_ message id, shown in /help and command menus
+    handler: CommandHandler
+    public: bool = True
+
+
+@dataclass
+class Registry:
+    """All dialogs and commands of the bot; built once at start-up."""
+
+    dialogs: dict[str, Dialog] = field(default_factory=dict)
+    commands: dict[str, CommandSpec] = field(default_factory=dict)
+    idle: CommandHandler | None = None
+
+    def add_dialog(self, dialog: Dialog) -> Dialog:
+        dialog.check()
+        self.dialogs[dialog.name] = dialog
+        return dialog
+
+    def add_command(
+        self, name: str, description: str, handler: CommandHandler, *, public: bool = True
+    ) -> None:
+        self.commands[name] = CommandSpec(name, description, handler, public)
+
+
+class ConversationLocks:
+    """One lock per conversation key, dropped again when nobody waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+def clean_text(text: str) -> str:
+    """Drop control and invisible separator characters; normalise to NFC."""
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text)).strip()
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        config: EngineConfig | None = None,
+        clock: Clock | None = None,
+        services: dict[str, Any] | None = None,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.config = config or EngineConfig()
+        self.clock = clock or SystemClock()
+        self.services = services or {}
+        self.locks = ConversationLocks()
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """Process one incoming event; never raises, always answers new events."""
+        async with self.locks.hold(event.identity.conversation_key):
+            try:
+                async with self.store.transaction() as uow:
+                    if await uow.updates.seen(event.identity.transport, event.event_id):
+                        log.info("duplicate update %s ignored", event.event_id)
+                        return []
+                    ctx = await self._context(event, uow)
+                    replies = await self._dispatch(event, ctx)
+                    self._issue_menu(ctx, replies)
+                    ctx.conversation.data = dict(ctx.data)
+                    await uow.conversations.save(ctx.conversation)
+                    await uow.updates.record(event.identity.transport, event.event_id)
+                return replies
+            except Exception:
+                log.exception("failed to handle %r", event)
+                return await self._apologise(event)
+
+    async def remember_menu_message(self, key: str, message_ref: str) -> None:
+        """Transports that can edit messages note which message shows the live menu."""
+        async with self.store.transaction() as uow:
+            conversation = await uow.conversations.get(key)
+            if conversation is not None:
+                conversation.menu_message_ref = message_ref
+                await uow.conversations.save(conversation)
+
+    async def menu_message(self, key: str) -> str | None:
+        async with self.store.transaction() as uow:
+            conversation = await uow.conversations.get(key)
+            return conversation.menu_message_ref if conversation else None
+
+    # -- internals -------------------------------------------------------
+
+    async def _context(self, event: Event, uow: Any) -> Context:
+        who = event.identity
+        conversation = await uow.conversations.get_or_create(
+            who.conversation_key, transport=who.transport, user_id=who.user_id, chat_id=who.chat_id
+        )
+        person = await uow.people.by_account(who.transport, who.user_id)
+        locale = (
+            (person.locale if person else None)
+            or conversation.locale
+            or match_locale(event.language_hint)
+            or self.config.default_locale
+        )
+        return Context(
+            identity=who,
+            uow=uow,
+            clock=self.clock,
+            config=self.config,
+            conversation=conversation,
+            person=person,
+            translator=Translator(locale, self.config.tz),
+            registry=self.registry,
+            data=dict(conversation.data or {}),
+            services=self.services,
+        )
+
+    async def _apologise(self, event: Event) -> list[Reply]:
+        """Tell the user something went wrong; keep the state as it was before the event."""
+        locale = match_locale(event.language_hint) or self.config.default_locale
+        try:
+            async with self.store.transaction() as uow:
+                conversation = await uow.conversations.get(event.identity.conversation_key)
+                if conversation is not None and conversation.locale:
+                    locale = conversation.locale
+                await uow.updates.record(event.identity.transport, event.event_id)
+        except Exception:
+            log.exception("could not record failed update %s", event.event_id)
+        t = Translator(locale, self.config.tz)
+        return [
+            Reply(
+                t.gettext(
+                    "Sorry, something went wrong on my side. Please try again, "
+                    "or send /cancel to start over."
+                )
+            )
+        ]
+
+    async def _dispatch(self, event: Event, ctx: Context) -> list[Reply]:
+        if isinstance(event, TextMessage):
+            text = clean_text(event.text)
+            if len(text) > MAX_TEXT_LENGTH:
+                return await self._with_current_question(
+                    ctx,
+                    ctx._(
+                        "That message is too long for me ({length} characters). "
+                        "Please keep it under {limit}.",
+                        length=ctx.translator.number(len(text)),
+                        limit=ctx.translator.number(MAX_TEXT_LENGTH),
+                    ),
+                )
+            if not text:
+                return await self._with_current_question(
+                    ctx, ctx._("I can only read text messages here.")
+                )
+            parsed = parse_command(text)
+            if parsed is not None:
+                event = Command(
+                    identity=event.identity,
+                    event_id=event.event_id,
+                    language_hint=event.language_hint,
+                    name=parsed[0],
+                    args=parsed[1],
+                )
+            else:
+                event = replace(event, text=text)
+                pressed = self._typed_choice(text, ctx.conversation)
+                if pressed is not None:
+                    event = pressed_event(event, *pressed)
+
+        if isinstance(event, Command):
+            return await self._on_command(event, ctx)
+
+        if isinstance(event, ButtonPress) and event.value is None:
+            resolved = self._resolve_token(event.token, ctx.conversation)
+            if resolved is None:
+                return await self._with_current_question(
+                    ctx, ctx._("This menu is no longer active.")
+                )
+            event = pressed_event(event, *resolved)
+
+        dialog = self._active_dialog(ctx.conversation)
+        if dialog is None:
+            if self.registry.idle is None:
+                return [Reply(ctx._("Send /help to see what I can do."))]
+            return await self._apply(await self.registry.idle(event, ctx), ctx)
+
+        # A press consumes its menu: the same button cannot act twice.
+        ctx.conversation.menu_id = None
+        ctx.conversation.menu = []
+        handler = dialog.handlers[ctx.conversation.step or dialog.first]
+        return await self._apply(await handler(event, ctx), ctx)
+
+    async def _on_command(self, event: Command, ctx: Context) -> list[Reply]:
+        spec = self.registry.commands.get(event.name)
+        if spec is None:
+            return await self._with_current_question(
+                ctx,
+                ctx._(
+                    "I don't know the command /{command}. Send /help to see what I can do.",
+                    command=event.name[:40],
+                ),
+            )
+        return await self._apply(await spec.handler(event, ctx), ctx)
+
+    async def _apply(self, step: Step, ctx: Context) -> list[Reply]:
+        conversation = ctx.conversation
+        replies = list(step.replies)
+        if step.dialog is not None:
+            dialog = self.registry.dialogs[step.dialog]
+            conversation.dialog = dialog.name
+            conversation.step = step.state or dialog.first
+            ctx.data = {}
+        elif step.end:
+            conversation.dialog = None
+            conversation.step = None
+            ctx.data = {}
+        elif step.state is not None:
+            conversation.step = step.state
+        if step.ask:
+            replies.extend(await self._current_question(ctx))
+        return replies
+
+    async def _current_question(self, ctx: Context) -> list[Reply]:
+        dialog = self._active_dialog(ctx.conversation)
+        if dialog is None:
+            return []
+        ask = dialog.asks.get(ctx.conversation.step or dialog.first)
+        return list(await ask(ctx)) if ask else []
+
+    async def _with_current_question(self, ctx: Context, text: str) -> list[Reply]:
+        """An explanation, then the question the user is expected to answer."""
+        question = await self._current_question(ctx)
+        if not question and self._active_dialog(ctx.conversation) is None:
+            return [Reply(text)]
+        return [Reply(text), *question]
+
+    def _active_dialog(self, conversation: Conversation) -> Dialog | None:
+        dialog = self.registry.dialogs.get(conversation.dialog or "")
+        if dialog is None and conversation.dialog:
+            log.warning(
+                "conversation %s was in unknown dialog %s", conversation.key, conversation.dialog
+            )
+            conversation.dialog = conversation.step = None
+        return dialog
+
+    def _issue_menu(self, ctx: Context, replies: list[Reply]) -> None:
+        """Give this answer's buttons fresh tokens; older menus become stale."""
+        menu: list[list[str]] = []
+        menu_id = secrets.token_urlsafe(6)
+        for index, reply in enumerate(replies):
+            if not reply.buttons:
+                continue
+            rows = []
+            for row in reply.buttons:
+                tokens = []
+                for button in row:
+                    tokens.append(replace(button, token=f"{menu_id}:{len(menu)}"))
+                    menu.append([button.label, button.value])
+                rows.append(tuple(tokens))
+            replies[index] = replace(reply, buttons=tuple(rows))
+        if menu:
+            ctx.conversation.menu_id = menu_id
+            ctx.conversation.menu = menu
+
+    @staticmethod
+    def _resolve_token(token: str, conversation: Conversation) -> tuple[str, str] | None:
+        menu_id, _, index = token.partition(":")
+        if not conversation.menu_id or menu_id != conversation.menu_id or not index.isdigit():
+            return None
+        position = int(index)
+        if position >= len(conversation.menu):
+            return None
+        label, value = conversation.menu[position]
+        return label, value
+
+    @staticmethod
+    def _typed_choice(text: str, conversation: Conversation) -> tuple[str, str] | None:
+        """A typed ``2`` or a button's label counts as pressing that button."""
+        if not conversation.menu:
+            return None
+        candidate = text.strip().rstrip(".)").strip()
+        if candidate.isdigit():
+            position = int(candidate) - 1
+            if 0 <= position < len(conversation.menu):
+                label, value = conversation.menu[position]
+                return label, value
+            return None
+        folded = candidate.casefold()
+        for label, value in conversation.menu:
+            if label.casefold() == folded:
+                return label, value
+        return None
+
+
+def pressed_event(event: Event, label: str, value: str) -> ButtonPress:
+    """The press as a dialog sees it: the chosen value, however it was made."""
+    return ButtonPress(
+        identity=event.identity,
+        event_id=event.event_id,
+        language_hint=event.language_hint,
+        received_at=event.received_at,
+        token=event.token if isinstance(event, ButtonPress) else "",
+        value=value,
+        label=label,
+    )

@@ -1,0 +1,97 @@
+"""Translations and locale-aware formatting.
+
+Catalogs are read from ``locales/<lang>/LC_MESSAGES/messages.po`` at start-up and
+compiled in memory, so a fresh clone shows German text without a build step.
+Message ids are English; ``{name}`` placeholders are filled after translation.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime, tzinfo
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+log = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SOURCE_LOCALE = "en"
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where the reader is known."""
+    return message
+
+
+@cache
+def available_locales() -> tuple[str, ...]:
+    found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
+    return tuple(found) or (SOURCE_LOCALE,)
+
+
+@cache
+def load_catalog(locale: str) -> NullTranslations:
+    path = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def match_locale(hint: str | None) -> str | None:
+    """Map a client's language tag (``de-DE``, ``en_GB``, ``uk``) to a catalog we have."""
+    if not hint:
+        return None
+    tag = hint.replace("_", "-").split("-", 1)[0].lower()
+    return tag if tag in available_locales() else None
+
+
+def language_name(locale: str) -> str:
+    """The language's own name (``Deutsch``, ``English``) for the language menu."""
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
+class Translator:
+    """Everything language- and zone-specific for one reader."""
+
+    def __init__(self, locale: str, tz: tzinfo) -> None:
+        self.locale = locale
+        self.tz = tz
+        self._catalog = load_catalog(locale)
+
+    def gettext(self, message: str, **values: Any) -> str:
+        text = self._catalog.gettext(message)
+        return text.format(**values) if values else text
+
+    _ = gettext
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        text = self._catalog.ngettext(singular, plural, n)
+        return text.format(n=self.number(n), **values)
+
+    def number(self, value: float, digits: int = 0) -> str:
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def datetime(self, value: datetime, format: str = "medium") -> str:
+        return format_datetime(value, format=format, tzinfo=self.tz, locale=self.locale)
+
+    def date(self, value: datetime, format: str = "full") -> str:
+        return format_date(value.astimezone(self.tz), format=format, locale=self.locale)
+
+    def time(self, value: datetime, format: str = "short") -> str:
+        return format_time(value, format=format, tzinfo=self.tz, locale=self.locale)

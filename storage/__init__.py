@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, engine set-up, repositories and migrations."""
