@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.config import Settings
-from dialogs.core import build_registry
 from dialogs.engine import Engine
 from dialogs.flow import Clock, EngineConfig, SystemClock
+from dialogs.setup import build_registry
 from storage.db import Store
 from storage.demo import has_data, load_demo_data
 from storage.migrate import upgrade

@@ -20,13 +20,18 @@ from dialogs.i18n import Translator, match_locale
 log = logging.getLogger(__name__)
 
 
-def render(reply: Reply) -> str:
-    lines = [reply.text]
-    for number, button in enumerate(reply.flat_buttons, start=1):
-        lines.append(f"  {number}) {button.label}")
-    if reply.attachment is not None:
-        lines.append(f"  [{reply.attachment.kind}: {reply.attachment.filename}]")
-    return "\n".join(lines)
+def render(replies: list[Reply]) -> str:
+    """Replies as text; buttons are numbered through the whole answer, as the engine counts."""
+    blocks, number = [], 0
+    for reply in replies:
+        lines = [reply.text]
+        for button in reply.flat_buttons:
+            number += 1
+            lines.append(f"  {number}) {button.label}")
+        if reply.attachment is not None:
+            lines.append(f"  [{reply.attachment.kind}: {reply.attachment.filename}]")
+        blocks.append("\n".join(lines))
+    return "".join(block + "\n\n" for block in blocks)
 
 
 def console_identity() -> Identity:
@@ -80,8 +85,7 @@ class ConsoleTransport:
         )
 
     def show(self, replies: list[Reply]) -> None:
-        for reply in replies:
-            self.stdout.write(render(reply) + "\n\n")
+        self.stdout.write(render(replies))
         self.stdout.flush()
 
     async def run(self) -> None:

@@ -7,7 +7,6 @@ from dialogs.events import ButtonPress, Event, LocationShared, Reply
 from dialogs.flow import Context, Dialog, Step, buttons, column
 from dialogs.i18n import N_, available_locales, language_name
 
-welcome = Dialog("welcome", first="language")
 language = Dialog("language", first="choose")
 
 
@@ -31,31 +30,6 @@ def help_text(ctx: Context) -> str:
     return "\n".join(lines)
 
 
-@welcome.ask("language")
-async def ask_welcome_language(ctx: Context) -> list[Reply]:
-    return [
-        Reply(
-            ctx._(
-                "Hello! I am Engage. I help you find ways to volunteer near you – "
-                "regularly or spontaneously, whenever you have time."
-            )
-        ),
-        Reply(ctx._("Which language would you like to use?"), buttons=language_buttons()),
-    ]
-
-
-@welcome.handle("language")
-async def on_welcome_language(event: Event, ctx: Context) -> Step:
-    locale = chosen_locale(event)
-    if locale is None:
-        return Step.stay(Reply(ctx._("Please choose a language from the list.")))
-    ctx.set_locale(locale)
-    return Step.finish(
-        Reply(ctx._("Great, let's continue in English.")),
-        Reply(help_text(ctx)),
-    )
-
-
 @language.ask("choose")
 async def ask_language(ctx: Context) -> list[Reply]:
     return [Reply(ctx._("Which language would you like to use?"), buttons=language_buttons())]
@@ -68,10 +42,6 @@ async def on_language(event: Event, ctx: Context) -> Step:
         return Step.stay(Reply(ctx._("Please choose a language from the list.")))
     ctx.set_locale(locale)
     return Step.finish(Reply(ctx._("Great, let's continue in English.")))
-
-
-async def on_start(event: Event, ctx: Context) -> Step:
-    return Step.start(welcome.name)
 
 
 async def on_language_command(event: Event, ctx: Context) -> Step:
@@ -103,17 +73,8 @@ async def on_idle(event: Event, ctx: Context) -> Step:
 
 
 def register(registry: Registry) -> None:
-    registry.add_dialog(welcome)
     registry.add_dialog(language)
-    registry.add_command("start", N_("Start and choose your language"), on_start)
-    registry.add_command("help", N_("Show what I can do"), on_help)
     registry.add_command("language", N_("Change the language"), on_language_command)
+    registry.add_command("help", N_("Show what I can do"), on_help)
     registry.add_command("cancel", N_("Stop what we are doing"), on_cancel)
     registry.idle = on_idle
-
-
-def build_registry() -> Registry:
-    """Every dialog and command of the bot, wired once."""
-    registry = Registry()
-    register(registry)
-    return registry

@@ -17,7 +17,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dialogs.events import ButtonPress, Command, Event, Reply, TextMessage, parse_command
+from dialogs.events import (
+    ButtonPress,
+    Command,
+    Event,
+    Identity,
+    Outgoing,
+    Reply,
+    TextMessage,
+    parse_command,
+)
 from dialogs.flow import Clock, Context, Dialog, EngineConfig, Step, SystemClock
 from dialogs.i18n import Translator, match_locale
 from storage.db import Store
@@ -27,6 +36,9 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
 CommandHandler = Callable[[Event, Context], Awaitable[Step]]
+ActionHandler = Callable[[ButtonPress, Context, str], Awaitable[Step]]
+Deliver = Callable[[Identity, list[Reply]], Awaitable[None]]
+ACTION_PREFIX = "@"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029]")
 
 
@@ -44,6 +56,7 @@ class Registry:
 
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     commands: dict[str, CommandSpec] = field(default_factory=dict)
+    actions: dict[str, ActionHandler] = field(default_factory=dict)
     idle: CommandHandler | None = None
 
     def add_dialog(self, dialog: Dialog) -> Dialog:
@@ -55,6 +68,10 @@ class Registry:
         self, name: str, description: str, handler: CommandHandler, *, public: bool = True
     ) -> None:
         self.commands[name] = CommandSpec(name, description, handler, public)
+
+    def add_action(self, name: str, handler: ActionHandler) -> None:
+        """A button value ``@name:arg`` runs ``handler`` from any state, e.g. on a pushed card."""
+        self.actions[name] = handler
 
 
 class ConversationLocks:
@@ -94,16 +111,19 @@ class Engine:
         config: EngineConfig | None = None,
         clock: Clock | None = None,
         services: dict[str, Any] | None = None,
+        deliver: Deliver | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
         self.config = config or EngineConfig()
         self.clock = clock or SystemClock()
         self.services = services or {}
+        self.deliver = deliver
         self.locks = ConversationLocks()
 
     async def handle(self, event: Event) -> list[Reply]:
         """Process one incoming event; never raises, always answers new events."""
+        outgoing: list[Outgoing] = []
         async with self.locks.hold(event.identity.conversation_key):
             try:
                 async with self.store.transaction() as uow:
@@ -112,14 +132,48 @@ class Engine:
                         return []
                     ctx = await self._context(event, uow)
                     replies = await self._dispatch(event, ctx)
-                    self._issue_menu(ctx, replies)
-                    ctx.conversation.data = dict(ctx.data)
-                    await uow.conversations.save(ctx.conversation)
+                    if ctx.forget:
+                        await uow.conversations.delete(ctx.conversation)
+                    else:
+                        self._issue_menu(ctx, replies)
+                        ctx.conversation.data = dict(ctx.data)
+                        await uow.conversations.save(ctx.conversation)
                     await uow.updates.record(event.identity.transport, event.event_id)
-                return replies
+                    outgoing = ctx.outgoing
             except Exception:
                 log.exception("failed to handle %r", event)
                 return await self._apologise(event)
+        # Outside the lock: a recipient may be this very conversation.
+        for message in outgoing:
+            await self.send(message.identity, message.replies)
+        return replies
+
+    async def push(self, identity: Identity, replies: list[Reply]) -> list[Reply]:
+        """Prepare replies the bot sends on its own: their buttons become the live menu."""
+        replies = list(replies)
+        if not any(reply.buttons for reply in replies):
+            return replies
+        async with self.locks.hold(identity.conversation_key), self.store.transaction() as uow:
+            conversation = await uow.conversations.get_or_create(
+                identity.conversation_key,
+                transport=identity.transport,
+                user_id=identity.user_id,
+                chat_id=identity.chat_id,
+            )
+            self._issue_menu_into(conversation, replies)
+            await uow.conversations.save(conversation)
+        return replies
+
+    async def send(self, identity: Identity, replies: list[Reply]) -> None:
+        """Deliver to someone else (an organisation's admin, say); never raises."""
+        try:
+            prepared = await self.push(identity, replies)
+            if self.deliver is None:
+                log.warning("no delivery configured; dropped message to %s", identity)
+                return
+            await self.deliver(identity, prepared)
+        except Exception:
+            log.exception("could not deliver to %s", identity)
 
     async def remember_menu_message(self, key: str, message_ref: str) -> None:
         """Transports that can edit messages note which message shows the live menu."""
@@ -225,6 +279,14 @@ class Engine:
                 )
             event = pressed_event(event, *resolved)
 
+        if isinstance(event, ButtonPress) and (event.value or "").startswith(ACTION_PREFIX):
+            name, _, argument = (event.value or "")[1:].partition(":")
+            action = self.registry.actions.get(name)
+            if action is not None:
+                ctx.conversation.menu_id = None
+                ctx.conversation.menu = []
+                return await self._apply(await action(event, ctx, argument), ctx)
+
         dialog = self._active_dialog(ctx.conversation)
         if dialog is None:
             if self.registry.idle is None:
@@ -291,7 +353,11 @@ class Engine:
         return dialog
 
     def _issue_menu(self, ctx: Context, replies: list[Reply]) -> None:
-        """Give this answer's buttons fresh tokens; older menus become stale."""
+        self._issue_menu_into(ctx.conversation, replies)
+
+    @staticmethod
+    def _issue_menu_into(conversation: Conversation, replies: list[Reply]) -> None:
+        """Give these buttons fresh tokens; older menus become stale."""
         menu: list[list[str]] = []
         menu_id = secrets.token_urlsafe(6)
         for index, reply in enumerate(replies):
@@ -306,8 +372,8 @@ class Engine:
                 rows.append(tuple(tokens))
             replies[index] = replace(reply, buttons=tuple(rows))
         if menu:
-            ctx.conversation.menu_id = menu_id
-            ctx.conversation.menu = menu
+            conversation.menu_id = menu_id
+            conversation.menu = menu
 
     @staticmethod
     def _resolve_token(token: str, conversation: Conversation) -> tuple[str, str] | None:

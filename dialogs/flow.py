@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from dialogs.events import Button, Event, Identity, Reply
+from dialogs.events import Button, Event, Identity, Outgoing, Reply
 from dialogs.i18n import Translator
 
 if TYPE_CHECKING:
@@ -125,6 +125,8 @@ class Context:
     registry: Registry
     data: dict[str, Any] = field(default_factory=dict)
     services: dict[str, Any] = field(default_factory=dict)
+    outgoing: list[Outgoing] = field(default_factory=list)
+    forget: bool = False
 
     @property
     def locale(self) -> str:
@@ -138,6 +140,14 @@ class Context:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def send_to(self, identity: Identity, *replies: Reply) -> None:
+        """Tell someone else, once this step's changes are committed."""
+        self.outgoing.append(Outgoing(identity, list(replies)))
+
+    def forget_conversation(self) -> None:
+        """Keep no trace of this chat (declined consent, deleted account)."""
+        self.forget = True
 
     def set_locale(self, locale: str) -> None:
         """Remember the reader's language choice from now on, in this reply too."""

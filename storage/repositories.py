@@ -67,6 +67,12 @@ class Conversations:
         conversation.updated_at = utcnow()
         self.session.add(conversation)
 
+    async def delete(self, conversation: Conversation) -> None:
+        if conversation.id is not None:
+            await self.session.delete(conversation)
+        else:
+            self.session.expunge(conversation)
+
     async def delete_for_user(self, transport: str, user_id: str) -> None:
         await self.session.exec(
             delete(Conversation).where(

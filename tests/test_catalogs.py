@@ -19,7 +19,8 @@ def test_every_message_is_translated_with_matching_placeholders() -> None:
 def test_extraction_finds_the_code_messages() -> None:
     ids = {m.id for m in messages.extract() if m.id}
     assert "This menu is no longer active." in ids
-    assert "Start and choose your language" in ids  # marked with N_
+    assert "View and edit your profile" in ids  # marked with N_
+    assert "Children & youth" in ids  # a taxonomy label in matching/
 
 
 def test_check_catches_missing_untranslated_and_placeholder_mistakes(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -28,12 +28,13 @@ def engage(
 
 
 def test_piped_chat_answers_in_german_and_exits_at_end_of_input(tmp_path: Path) -> None:
-    result = engage("chat", stdin="/start\n2\n/help\n/nonsense\n", cwd=tmp_path)
+    result = engage("chat", stdin="/start\n1\n2\n/help\n/nonsense\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Hallo! Ich bin Engage" in out
+    assert "  3) 🌐 English" in out
     assert "  1) Deutsch\n  2) English" in out
-    assert "continue in English" in out
+    assert "What would you like to help with?" in out
     assert "I don't know the command /nonsense" in out
     assert "Traceback" not in result.stderr
     assert (tmp_path / "var" / "engage.db").exists()

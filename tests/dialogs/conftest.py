@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.core import build_registry
 from dialogs.engine import Engine
 from dialogs.flow import EngineConfig
+from dialogs.setup import build_registry
 from storage.db import Store
 from tests.fakes import FixedClock
 from tests.harness import Chat

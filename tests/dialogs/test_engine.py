@@ -7,29 +7,28 @@ import logging
 
 import pytest
 
-from dialogs.core import build_registry
 from dialogs.engine import MAX_TEXT_LENGTH, Engine, Registry
 from dialogs.events import ButtonPress, Event, Identity, Reply, TextMessage
 from dialogs.flow import Context, Dialog, EngineConfig, Step, column
+from dialogs.setup import build_registry
 from storage.db import Store
 from tests.fakes import FixedClock
 from tests.harness import Chat
 
 
-async def test_start_offers_languages_in_german_by_default(chat: Chat) -> None:
+async def test_start_greets_in_german_by_default(chat: Chat) -> None:
     await chat.send("/start")
     assert "Hallo" in chat.text
-    assert chat.labels == ["Deutsch", "English"]
 
 
 async def test_language_hint_picks_english(engine: Engine) -> None:
     chat = Chat(engine, language_hint="en-GB")
-    await chat.send("/start")
+    await chat.send("/language")
     assert "Which language" in chat.text
 
 
 async def test_button_press_sets_language_and_it_sticks(chat: Chat) -> None:
-    await chat.send("/start")
+    await chat.send("/language")
     await chat.press("English")
     assert "continue in English" in chat.text
     await chat.send("what?")
@@ -81,7 +80,7 @@ async def test_forged_token_from_another_users_menu_is_refused(engine: Engine) -
 
 
 async def test_cancel_ends_the_dialog_from_any_step(chat: Chat) -> None:
-    await chat.send("/start")
+    await chat.send("/language")
     await chat.send("/cancel")
     assert "Abgebrochen" in chat.text
     await chat.send("1")
@@ -91,7 +90,7 @@ async def test_cancel_ends_the_dialog_from_any_step(chat: Chat) -> None:
 
 
 async def test_help_keeps_the_place_in_the_dialog(chat: Chat) -> None:
-    await chat.send("/start")
+    await chat.send("/language")
     await chat.send("/help")
     assert "/cancel" in chat.text
     assert chat.labels == ["Deutsch", "English"]
@@ -100,7 +99,7 @@ async def test_help_keeps_the_place_in_the_dialog(chat: Chat) -> None:
 
 
 async def test_unknown_command_and_oversized_text_get_answers(chat: Chat) -> None:
-    await chat.send("/start")
+    await chat.send("/language")
     await chat.send("/fly_me_to_the_moon")
     assert "/fly_me_to_the_moon" in chat.text
     assert chat.labels == ["Deutsch", "English"]
@@ -119,7 +118,7 @@ async def test_duplicate_update_is_processed_once(engine: Engine) -> None:
 
 async def test_restart_resumes_the_conversation(sqlite_store: Store, clock: FixedClock) -> None:
     before = Chat(Engine(sqlite_store, build_registry(), clock=clock))
-    await before.send("/start")
+    await before.send("/language")
     after_restart = Chat(Engine(sqlite_store, build_registry(), clock=clock))
     await after_restart.send("English")
     assert "continue in English" in after_restart.text

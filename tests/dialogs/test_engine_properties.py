@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialogs.core import build_registry
 from dialogs.engine import Engine
 from dialogs.events import ButtonPress, Identity, LocationShared, TextMessage
+from dialogs.setup import build_registry
 from storage.db import Store
 
 COMMANDS = ["/start", "/help", "/cancel", "/language", "/unknown", "/start@EngageBot", "/"]
