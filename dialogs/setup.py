@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs import core, needs, onboarding
+from dialogs import clubs, core, needs, onboarding, profile, spontaneous
 from dialogs.engine import Registry
 
 
@@ -10,5 +10,8 @@ def build_registry() -> Registry:
     registry = Registry()
     onboarding.register(registry)
     needs.register(registry)
+    spontaneous.register(registry)
+    clubs.register(registry)
+    profile.register(registry)
     core.register(registry)
     return registry
