@@ -123,6 +123,9 @@ class Engine:
 
     async def handle(self, event: Event) -> list[Reply]:
         """Process one incoming event; never raises, always answers new events."""
+        if isinstance(event, ButtonPress) and (event.value is not None or event.label):
+            # Only a token issued by this engine can choose; a value from outside never does.
+            event = replace(event, value=None, label="")
         outgoing: list[Outgoing] = []
         async with self.locks.hold(event.identity.conversation_key):
             try:
@@ -196,6 +199,8 @@ class Engine:
             who.conversation_key, transport=who.transport, user_id=who.user_id, chat_id=who.chat_id
         )
         person = await uow.people.by_account(who.transport, who.user_id)
+        if person is not None:
+            await uow.people.reachable_again(who.transport, who.user_id)
         locale = (
             (person.locale if person else None)
             or conversation.locale
@@ -259,6 +264,7 @@ class Engine:
                     identity=event.identity,
                     event_id=event.event_id,
                     language_hint=event.language_hint,
+                    sender_name=event.sender_name,
                     name=parsed[0],
                     args=parsed[1],
                 )
@@ -318,7 +324,7 @@ class Engine:
             dialog = self.registry.dialogs[step.dialog]
             conversation.dialog = dialog.name
             conversation.step = step.state or dialog.first
-            ctx.data = {}
+            ctx.data = dict(step.data or {})
         elif step.end:
             conversation.dialog = None
             conversation.step = None
@@ -412,6 +418,7 @@ def pressed_event(event: Event, label: str, value: str) -> ButtonPress:
         event_id=event.event_id,
         language_hint=event.language_hint,
         received_at=event.received_at,
+        sender_name=event.sender_name,
         token=event.token if isinstance(event, ButtonPress) else "",
         value=value,
         label=label,

@@ -29,6 +29,7 @@ class Event:
     event_id: str
     language_hint: str | None = None
     received_at: datetime | None = None
+    sender_name: str | None = None  # the name the messenger shows (first name, display name)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,6 +23,21 @@ if TYPE_CHECKING:
     from storage.repositories import UnitOfWork
 
 
+class Speaker(Protocol):
+    """What rendering needs: a language. Both Context and Translator are Speakers,
+    so the same helper renders for the user at hand or for someone being told."""
+
+    @property
+    def locale(self) -> str: ...
+
+    @property
+    def translator(self) -> Translator: ...
+
+    def _(self, message: str, **values: Any) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str: ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -59,6 +74,7 @@ class Step:
     dialog: str | None = None
     end: bool = False
     ask: bool = True
+    data: dict[str, Any] | None = None  # the new dialog's starting data
 
     @classmethod
     def to(cls, state: str, *replies: Reply, ask: bool = True) -> Step:
@@ -69,8 +85,15 @@ class Step:
         return cls(replies=replies, ask=ask)
 
     @classmethod
-    def start(cls, dialog: str, *replies: Reply, state: str | None = None) -> Step:
-        return cls(replies=replies, dialog=dialog, state=state)
+    def start(
+        cls,
+        dialog: str,
+        *replies: Reply,
+        state: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Step:
+        """Switch to ``dialog``; ``data`` says what it is about (an organisation, a request)."""
+        return cls(replies=replies, dialog=dialog, state=state, data=data)
 
     @classmethod
     def finish(cls, *replies: Reply) -> Step:

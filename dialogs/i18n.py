@@ -79,6 +79,11 @@ class Translator:
 
     _ = gettext
 
+    @property
+    def translator(self) -> Translator:
+        """So a Translator can stand in for a Context in rendering helpers (see Speaker)."""
+        return self
+
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
         text = self._catalog.ngettext(singular, plural, n)
         return text.format(n=self.number(n), **values)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dialogs.engine import Registry
 from dialogs.events import ButtonPress, Event, Reply
 from dialogs.flow import Context, Step, buttons
-from dialogs.i18n import N_
+from dialogs.i18n import N_, Translator
 from dialogs.volunteer import (
     RADII_KM,
-    account_identity,
     find_volunteer,
     need_card,
     need_snapshot,
+    relay,
+    volunteer_name,
     volunteer_snapshot,
     when_text,
 )
@@ -21,6 +24,8 @@ from storage.models import Need, Organisation, VolunteerProfile
 from storage.volunteering import SignUpResult
 
 PAGE_SIZE = 3
+# "More" keeps paging the same kind of list: /now's pages stay inside the free window.
+MORE_ACTIONS = {"regular": "more", "now": "nowmore"}
 
 
 async def ranked_needs(
@@ -71,7 +76,7 @@ async def matches_page(
         replies.append(
             Reply(
                 ctx.ngettext("{n} more suggestion.", "{n} more suggestions.", rest),
-                buttons=buttons([(ctx._("More"), f"@more:{offset + PAGE_SIZE}")]),
+                buttons=buttons([(ctx._("More"), f"@{MORE_ACTIONS[mode]}:{offset + PAGE_SIZE}")]),
             )
         )
     return replies
@@ -122,10 +127,12 @@ async def _need(ctx: Context, argument: str) -> tuple[Need, Organisation] | None
     return await ctx.uow.directory.need(int(argument)) if argument.isdigit() else None
 
 
-async def tell_organisation(ctx: Context, organisation: Organisation, text: str) -> None:
+async def tell_organisation(
+    ctx: Context, organisation: Organisation, text: Callable[[Translator], str]
+) -> None:
+    """Tell the organisation's admins, each in their own language."""
     assert organisation.id is not None
-    for account in await ctx.uow.directory.admin_accounts(organisation.id):
-        ctx.send_to(account_identity(account), Reply(text))
+    await relay(ctx, await ctx.uow.directory.admin_accounts(organisation.id), text)
 
 
 async def on_signup(event: ButtonPress, ctx: Context, argument: str) -> Step:
@@ -143,15 +150,15 @@ async def on_signup(event: ButtonPress, ctx: Context, argument: str) -> Step:
         return Step.stay(Reply(ctx._("Sorry, all spots are taken already.")))
     if result is SignUpResult.CLOSED:
         return Step.stay(Reply(ctx._("Sorry, this need is closed.")))
-    name = (ctx.person.display_name if ctx.person else None) or "–"
+    person = ctx.person
     await tell_organisation(
         ctx,
         organisation,
-        ctx._(
+        lambda t: t._(
             "New sign-up for “{title}” ({when}): {name}.",
             title=need.title,
-            when=when_text(ctx, need.starts_at, need.ends_at),
-            name=name,
+            when=when_text(t, need.starts_at, need.ends_at),
+            name=volunteer_name(t, person),
         ),
     )
     return Step.stay(

@@ -3,17 +3,19 @@ and rendering needs and reasons in the reader's language."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, time, timedelta
 
-from dialogs.events import Identity, Reply
-from dialogs.flow import Context, buttons
-from dialogs.i18n import N_
+from dialogs.events import Event, Identity, Reply, TextMessage
+from dialogs.flow import Context, Speaker, Step, buttons
+from dialogs.i18n import N_, Translator
 from matching import availability, taxonomy
 from matching.types import Match, NeedSnapshot, OrganisationSnapshot, Reason, VolunteerSnapshot
 from storage.models import Account, Need, Organisation, Person, VolunteerProfile
 
 PARTS = (N_("morning"), N_("afternoon"), N_("evening"))
 RADII_KM = (2, 5, 10, 25)
+ORGANISATION_DESCRIPTION_CHARS = 200
 
 
 async def find_volunteer(ctx: Context) -> tuple[Person, VolunteerProfile] | None:
@@ -77,36 +79,93 @@ def organisation_snapshot(organisation: Organisation) -> OrganisationSnapshot:
     )
 
 
+def volunteer_name(t: Speaker, person: Person | None) -> str:
+    """How organisations see a volunteer: the messenger's name, else neutrally."""
+    return (person.display_name if person else None) or t._("A volunteer")
+
+
 def account_identity(account: Account) -> Identity:
     return Identity(account.transport, account.user_id, account.chat_id)
+
+
+async def translator_for(ctx: Context, account: Account) -> Translator:
+    """The recipient's language, not the sender's: a relayed message is read by them."""
+    person = await ctx.uow.people.by_account(account.transport, account.user_id)
+    locale = person.locale if person else None
+    if not locale:
+        conversation = await ctx.uow.conversations.get(account_identity(account).conversation_key)
+        locale = conversation.locale if conversation else None
+    return Translator(locale or ctx.config.default_locale, ctx.config.tz)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters on one line, cut at a word and marked with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,.;:-–") + "…"
+
+
+def written_answer(ctx: Context, event: Event, limit: int, hint: str) -> str | Step:
+    """The text the user wrote, or the step that says what is wrong with it."""
+    if not isinstance(event, TextMessage):
+        return Step.stay(Reply(ctx._(hint)))
+    if len(event.text) > limit:
+        text = ctx._(
+            "That is {length} characters – please keep it to {limit} at most.",
+            length=ctx.translator.number(len(event.text)),
+            limit=ctx.translator.number(limit),
+        )
+        return Step.stay(Reply(text))
+    return event.text
+
+
+async def relay(
+    ctx: Context,
+    accounts: Sequence[Account],
+    text: Callable[[Translator], str],
+    actions: Sequence[tuple[str, str]] = (),
+) -> int:
+    """Tell other people, each in their own language, once this step is committed.
+
+    ``actions`` are (N_ label, value) pairs; the sender's messenger id is never included."""
+    for account in accounts:
+        t = await translator_for(ctx, account)
+        choices = [(t.gettext(label), value) for label, value in actions]
+        rows = buttons(choices) if choices else ()
+        ctx.send_to(account_identity(account), Reply(text(t), buttons=rows))
+    return len(accounts)
 
 
 # -- rendering -------------------------------------------------------------------
 
 
-def interest_label(ctx: Context, interest_id: str) -> str:
+def interest_label(ctx: Speaker, interest_id: str) -> str:
     if not taxonomy.is_interest(interest_id):
         return interest_id
     return ctx._(taxonomy.interest(interest_id).label)
 
 
-def skill_label(ctx: Context, skill_id: str) -> str:
+def skill_label(ctx: Speaker, skill_id: str) -> str:
     return ctx._(taxonomy.skill(skill_id).label) if taxonomy.is_skill(skill_id) else skill_id
 
 
-def kind_label(ctx: Context, kind: str) -> str:
+def kind_label(ctx: Speaker, kind: str) -> str:
     if not taxonomy.is_organisation_kind(kind):
         return kind
     return ctx._(taxonomy.organisation_kind(kind).label)
 
 
-def distance_text(ctx: Context, km: float) -> str:
+def distance_text(ctx: Speaker, km: float) -> str:
     if km < 1:
         return ctx._("{meters} m", meters=ctx.translator.number(max(100, round(km * 10) * 100)))
     return ctx._("{km} km", km=ctx.translator.number(km, 1))
 
 
-def when_text(ctx: Context, starts_at: datetime | None, ends_at: datetime | None) -> str:
+def when_text(ctx: Speaker, starts_at: datetime | None, ends_at: datetime | None) -> str:
     """'Saturday, 6 June, 15:00–18:00' in the reader's language and time zone."""
     if starts_at is None:
         return ctx._("ongoing, by arrangement")
@@ -119,7 +178,7 @@ def when_text(ctx: Context, starts_at: datetime | None, ends_at: datetime | None
     return f"{day}, {start}–{ctx.translator.time(ends_at)}"
 
 
-def slot_text(ctx: Context, starts_at: datetime) -> str:
+def slot_text(ctx: Speaker, starts_at: datetime) -> str:
     """'Saturday morning' for the local part of the day a need starts in."""
     local = starts_at.astimezone(ctx.translator.tz)
     weekday = ctx.translator.date(starts_at, format="EEEE")
@@ -128,7 +187,7 @@ def slot_text(ctx: Context, starts_at: datetime) -> str:
     return ctx._("{weekday} {part}", weekday=weekday, part=ctx._(PARTS[part]))
 
 
-def reasons_text(ctx: Context, reasons: tuple[Reason, ...], starts_at: datetime | None) -> str:
+def reasons_text(ctx: Speaker, reasons: tuple[Reason, ...], starts_at: datetime | None) -> str:
     """Why it was suggested: 'fits: Children & youth · 1.8 km · Saturday morning, ...'."""
     parts: list[str] = []
     interests = [interest_label(ctx, str(r.value)) for r in reasons if r.kind == "interest"]
@@ -150,7 +209,7 @@ def reasons_text(ctx: Context, reasons: tuple[Reason, ...], starts_at: datetime 
     return ctx._("fits: {reasons}", reasons=" · ".join(parts)) if parts else ""
 
 
-def spots_text(ctx: Context, need: Need) -> str:
+def spots_text(ctx: Speaker, need: Need) -> str:
     left = max(0, need.capacity - need.taken)
     return ctx.ngettext("{n} spot left", "{n} spots left", left)
 
@@ -181,7 +240,30 @@ def need_card(ctx: Context, need: Need, organisation: Organisation, match: Match
     )
 
 
-def availability_text(ctx: Context, mask: int) -> str:
+def organisation_card(ctx: Context, organisation: Organisation, match: Match) -> Reply:
+    """An organisation (/clubs): what it is, what it works on (shared interests first),
+    why it fits, a short description and the way to contact it."""
+    shared = [str(reason.value) for reason in match.reasons if reason.kind == "interest"]
+    serves = shared + [i for i in organisation.interests if i not in shared]
+    kind = kind_label(ctx, organisation.kind)
+    lines = [organisation.name, "🏷 " + ", ".join(filter(None, [kind, organisation.place]))]
+    if serves:
+        works_on = ", ".join(interest_label(ctx, i) for i in serves)
+        lines.append("🎯 " + ctx._("Works on: {interests}", interests=works_on))
+    if shared:
+        lines.append("💡 " + reasons_text(ctx, match.reasons, None))
+    else:
+        away = distance_text(ctx, match.distance_km)
+        lines.append("📍 " + ctx._("{distance} away", distance=away))
+    if organisation.description:
+        lines.append(shorten(organisation.description, ORGANISATION_DESCRIPTION_CHARS))
+    return Reply(
+        "\n".join(lines),
+        buttons=buttons([(ctx._("Contact"), f"@contact:{organisation.id}")]),
+    )
+
+
+def availability_text(ctx: Speaker, mask: int) -> str:
     if mask == availability.FLEXIBLE:
         return ctx._("flexible, any day")
     if mask == 0:
@@ -211,5 +293,59 @@ WEEKDAYS = (
 )
 
 
-def weekday_name(ctx: Context, weekday: int) -> str:
+def weekday_name(ctx: Speaker, weekday: int) -> str:
     return ctx._(WEEKDAYS[weekday])
+
+
+def signup_card(ctx: Context, need: Need, organisation: Organisation) -> Reply:
+    """One of the volunteer's own sign-ups (/mine), with the way out."""
+    assert need.id is not None
+    where = ", ".join(filter(None, [need.address, need.postal_code]))
+    lines = [
+        f"✅ {need.title}",
+        organisation.name,
+        "🕒 " + when_text(ctx, need.starts_at, need.ends_at),
+        "📍 " + where,
+    ]
+    return Reply(
+        "\n".join(lines),
+        buttons=buttons([(ctx._("Cancel my sign-up"), f"@unsign:{need.id}")]),
+    )
+
+
+def is_over(need: Need, now: datetime) -> bool:
+    """A need whose end (or start, if it has no end) has passed; undated ones never are."""
+    last = need.ends_at or need.starts_at
+    return last is not None and last <= now
+
+
+async def own_signup(ctx: Context, argument: str) -> tuple[Need, Organisation] | None:
+    """The need behind a cancel button, if this person is still signed up and it lies ahead."""
+    if ctx.person is None or ctx.person.id is None or not argument.isdigit():
+        return None
+    if int(argument) not in await ctx.uow.signups.need_ids_of(ctx.person.id):
+        return None
+    found = await ctx.uow.directory.need(int(argument))
+    return found if found is not None and not is_over(found[0], ctx.now()) else None
+
+
+def moment_text(ctx: Speaker, moment: datetime) -> str:
+    """'18:00' today, 'midnight' at the end of today, 'Sunday, 23:00' on another day."""
+    tz = ctx.translator.tz
+    day, today = moment.astimezone(tz).date(), ctx.now().astimezone(tz).date()
+    if moment == datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz):
+        return ctx._("midnight")
+    if day == today:
+        return ctx.translator.time(moment)
+    return f"{ctx.translator.date(moment, format='EEEE')}, {ctx.translator.time(moment)}"
+
+
+def window_text(ctx: Speaker, start: datetime, end: datetime) -> str:
+    """How a spontaneous "free now" window reads back to the volunteer."""
+    if start <= ctx.now():
+        return ctx._("You are marked free until {end}.", end=moment_text(ctx, end))
+    return ctx._(
+        "You are marked free from {start} until {end}.",
+        start=moment_text(ctx, start),
+        end=moment_text(ctx, end),
+    )

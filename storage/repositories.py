@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import col, delete, select
+from sqlalchemy import func, inspect
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
@@ -22,7 +22,7 @@ from storage.models import (
     ProcessedUpdate,
     utcnow,
 )
-from storage.volunteering import Directory, Privacy, Profiles, SignUps
+from storage.volunteering import ContactRequests, Directory, Privacy, Profiles, SignUps
 
 
 class UpdateLog:
@@ -68,9 +68,14 @@ class Conversations:
         self.session.add(conversation)
 
     async def delete(self, conversation: Conversation) -> None:
-        if conversation.id is not None:
-            await self.session.delete(conversation)
-        else:
+        """Delete this conversation unless a bulk delete in this transaction already did."""
+        state = inspect(conversation)
+        if state.pending:
+            self.session.expunge(conversation)
+        elif state.persistent:
+            await self.session.exec(
+                delete(Conversation).where(col(Conversation.key) == conversation.key)
+            )
             self.session.expunge(conversation)
 
     async def delete_for_user(self, transport: str, user_id: str) -> None:
@@ -112,6 +117,23 @@ class People:
 
     async def save(self, person: Person) -> None:
         self.session.add(person)
+
+    async def mark_unreachable(self, transport: str, chat_id: str, when: datetime) -> None:
+        """The messenger refused delivery (blocked bot): stop trying until they write again."""
+        await self.session.exec(
+            update(Account)
+            .where(col(Account.transport) == transport, col(Account.chat_id) == chat_id)
+            .where(col(Account.unreachable_since).is_(None))
+            .values(unreachable_since=when)
+        )
+
+    async def reachable_again(self, transport: str, user_id: str) -> None:
+        await self.session.exec(
+            update(Account)
+            .where(col(Account.transport) == transport, col(Account.user_id) == user_id)
+            .where(col(Account.unreachable_since).is_not(None))
+            .values(unreachable_since=None)
+        )
 
 
 class Municipalities:
@@ -185,3 +207,4 @@ class UnitOfWork:
         self.signups = SignUps(session)
         self.directory = Directory(session)
         self.privacy = Privacy(session)
+        self.contacts = ContactRequests(session)

@@ -182,6 +182,11 @@ class Directory:
     async def organisation(self, organisation_id: int) -> Organisation | None:
         return await self.session.get(Organisation, organisation_id)
 
+    async def is_admin(self, organisation_id: int, person_id: int) -> bool:
+        """Whether this person may act for the organisation (checked on every admin action)."""
+        admin = await self.session.get(OrganisationAdmin, (organisation_id, person_id))
+        return admin is not None
+
     async def admin_accounts(self, organisation_id: int) -> list[Account]:
         """Where to reach an organisation's admins, on whatever messenger they use."""
         result = await self.session.exec(
@@ -191,6 +196,24 @@ class Directory:
             .where(col(Account.unreachable_since).is_(None))
         )
         return list(result.all())
+
+
+class ContactRequests:
+    """Introductions a volunteer confirmed, and the conversation relayed about them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, request: ContactRequest) -> ContactRequest:
+        self.session.add(request)
+        await self.session.flush()
+        return request
+
+    async def get(self, request_id: int) -> ContactRequest | None:
+        return await self.session.get(ContactRequest, request_id)
+
+    async def save(self, request: ContactRequest) -> None:
+        self.session.add(request)
 
 
 class Privacy:
@@ -241,6 +264,16 @@ class Privacy:
             ],
             "conversations": [plain(c) for c in conversations],
         }
+
+    async def administered(self, person_id: int) -> list[Organisation]:
+        """The organisations this person manages, to warn before an erasure removes the role."""
+        result = await self.session.exec(
+            select(Organisation)
+            .join(OrganisationAdmin, col(OrganisationAdmin.organisation_id) == col(Organisation.id))
+            .where(OrganisationAdmin.person_id == person_id)
+            .order_by(col(Organisation.name))
+        )
+        return list(result.all())
 
     async def erase(self, person_id: int) -> None:
         """Delete the person; sign-ups stay as anonymous counts so organisations' numbers hold."""
