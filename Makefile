@@ -6,6 +6,10 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The Matrix tests run a real Synapse homeserver; it lives in its own venv with its own pins.
+SYNAPSE_VENV ?= .venv-synapse
+SYNAPSE_VERSION ?= 1.163.2
+SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed-$(SYNAPSE_VERSION)
 
 .PHONY: run test bench lint format messages clean
 
@@ -18,10 +22,17 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+$(SYNAPSE_STAMP):
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
+	$(PYTHON) -m venv $(SYNAPSE_VENV)
+	$(SYNAPSE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SYNAPSE_VENV)/bin/python -m pip install --quiet "matrix-synapse==$(SYNAPSE_VERSION)"
+	@touch $(SYNAPSE_STAMP)
+
 run: $(STAMP)
 	$(VENV)/bin/engage run
 
-test: $(STAMP)
+test: $(STAMP) $(SYNAPSE_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
@@ -41,4 +52,4 @@ messages: $(STAMP)
 	$(PY) -m bot.messages update
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SYNAPSE_VENV) var .pytest_cache .ruff_cache
