@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.config import Settings
+from bot.telegram.transport import TelegramSettings, TelegramTransport
 from dialogs.engine import Engine
+from dialogs.events import Identity, Reply
 from dialogs.flow import Clock, EngineConfig, SystemClock
 from dialogs.setup import build_registry
 from storage.db import Store
@@ -21,7 +25,11 @@ log = logging.getLogger(__name__)
 class Transport(Protocol):
     name: str
 
-    async def run(self) -> None: ...
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def deliver(self, identity: Identity, replies: list[Reply]) -> None: ...
 
 
 @dataclass
@@ -29,15 +37,38 @@ class App:
     settings: Settings
     store: Store
     engine: Engine
-    transports: list[Transport] = field(default_factory=list)
+    transports: dict[str, Transport] = field(default_factory=dict)
 
-    async def close(self) -> None:
+    async def deliver(self, identity: Identity, replies: list[Reply]) -> None:
+        """Route a message the bot sends on its own to the recipient's messenger."""
+        transport = self.transports.get(identity.transport)
+        if transport is None:
+            log.warning(
+                "no %s transport running; message to %s dropped", identity.transport, identity
+            )
+            return
+        await transport.deliver(identity, replies)
+
+    async def mark_unreachable(self, identity: Identity) -> None:
+        async with self.store.transaction() as uow:
+            await uow.people.mark_unreachable(
+                identity.transport, identity.chat_id, self.engine.clock.now()
+            )
+
+    async def start(self) -> None:
+        for transport in self.transports.values():
+            await transport.start()
+
+    async def stop(self) -> None:
+        for transport in reversed(list(self.transports.values())):
+            with contextlib.suppress(Exception):
+                await transport.stop()
         await self.store.dispose()
 
 
 def messengers_configured(settings: Settings) -> list[str]:
-    """Names of the messenger transports the settings enable (none yet: console only)."""
-    return []
+    """Names of the messenger transports the settings enable."""
+    return ["telegram"] if settings.telegram_token else []
 
 
 async def prepare_database(settings: Settings, *, clock: Clock | None = None) -> Store:
@@ -62,3 +93,43 @@ def engine_config(settings: Settings) -> EngineConfig:
 
 def build_engine(store: Store, settings: Settings, *, clock: Clock | None = None) -> Engine:
     return Engine(store, build_registry(), engine_config(settings), clock=clock)
+
+
+def telegram_settings(settings: Settings) -> TelegramSettings:
+    assert settings.telegram_token
+    return TelegramSettings(
+        token=settings.telegram_token,
+        api_url=settings.telegram_api_url,
+        webhook_url=settings.telegram_webhook_url,
+        webhook_secret=settings.telegram_webhook_secret,
+        http_host=settings.http_host,
+        http_port=settings.http_port,
+    )
+
+
+async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
+    store = await prepare_database(settings, clock=clock)
+    engine = build_engine(store, settings, clock=clock)
+    app = App(settings, store, engine)
+    engine.deliver = app.deliver
+    if settings.telegram_token:
+        app.transports["telegram"] = TelegramTransport(
+            engine, telegram_settings(settings), mark_unreachable=app.mark_unreachable
+        )
+    return app
+
+
+async def serve(settings: Settings) -> None:
+    """Run every configured messenger until SIGINT or SIGTERM."""
+    app = await build_app(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await app.start()
+        log.info("running: %s", ", ".join(app.transports))
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        await app.stop()

@@ -13,7 +13,7 @@ from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import build_engine, messengers_configured, prepare_database
+from bot.app import build_engine, messengers_configured, prepare_database, serve
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import ConsoleTransport
 from storage.db import Store
@@ -55,7 +55,7 @@ async def _run(settings: Settings) -> None:
     if not messengers_configured(settings):
         await _chat(settings)
         return
-    raise NotImplementedError("messenger transports are configured but not available yet")
+    await serve(settings)
 
 
 async def _demo_data(settings: Settings) -> None:

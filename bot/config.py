@@ -7,9 +7,11 @@ in one go, instead of meeting them one crash at a time.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dialogs.i18n import available_locales
@@ -35,6 +37,12 @@ class Settings:
     operators: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     demo_data: str = "auto"
     log_level: str = "INFO"
+    telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
 
     @property
     def tz(self) -> ZoneInfo:
@@ -111,9 +119,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if level not in LOG_LEVELS:
         problems.append(f"ENGAGE_LOG_LEVEL: {level!r} is not one of {', '.join(LOG_LEVELS)}")
 
+    telegram = _telegram_settings(env, problems)
+    http_host = env.get("ENGAGE_HTTP_HOST", "127.0.0.1").strip() or "127.0.0.1"
+    raw_port = env.get("ENGAGE_HTTP_PORT", "8080").strip() or "8080"
+    http_port = int(raw_port) if raw_port.isdigit() and 0 < int(raw_port) < 65536 else 0
+    if not http_port:
+        problems.append(f"ENGAGE_HTTP_PORT: {raw_port!r} is not a port number (1-65535)")
+
     if problems:
         raise ConfigError(problems)
     return Settings(
+        **telegram,
+        http_host=http_host,
+        http_port=http_port,
         database_url=url,
         default_locale=locale,
         timezone=timezone,
@@ -121,3 +139,32 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         demo_data=demo,
         log_level=level,
     )
+
+
+_TOKEN = re.compile(r"^[0-9]+:[A-Za-z0-9_-]{20,}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def _telegram_settings(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    token = env.get("ENGAGE_TELEGRAM_TOKEN", "").strip() or None
+    api_url = env.get("ENGAGE_TELEGRAM_API_URL", "").strip() or "https://api.telegram.org/bot"
+    webhook = env.get("ENGAGE_TELEGRAM_WEBHOOK_URL", "").strip() or None
+    secret = env.get("ENGAGE_TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+    if token and not _TOKEN.match(token):
+        problems.append("ENGAGE_TELEGRAM_TOKEN: does not look like a bot token (123456:ABC-...)")
+    if not api_url.startswith(("http://", "https://")):
+        problems.append(f"ENGAGE_TELEGRAM_API_URL: {api_url!r} is not an http(s) URL")
+    if webhook and not webhook.startswith("https://") and not webhook.startswith("http://127."):
+        problems.append("ENGAGE_TELEGRAM_WEBHOOK_URL: Telegram only calls https:// webhooks")
+    if webhook and not (secret and _SECRET.match(secret)):
+        problems.append(
+            "ENGAGE_TELEGRAM_WEBHOOK_SECRET: required with a webhook; 1-256 of A-Z a-z 0-9 _ -"
+        )
+    if (webhook or secret) and not token:
+        problems.append("ENGAGE_TELEGRAM_TOKEN: needed when a Telegram webhook is configured")
+    return {
+        "telegram_token": token,
+        "telegram_api_url": api_url,
+        "telegram_webhook_url": webhook,
+        "telegram_webhook_secret": secret,
+    }

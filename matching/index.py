@@ -363,10 +363,15 @@ class OrganisationIndex(BaseIndex):
     def _row(self, o: OrganisationSnapshot) -> tuple[Any, ...]:
         return (o.id, *geo_row(o.lat, o.lon), interest_mask(o.interests))
 
+    def get(self, id: int) -> OrganisationSnapshot | None:
+        return self._snapshots.get(id)
+
     def upsert(self, organisation: OrganisationSnapshot) -> None:
+        """Insert or replace one organisation (moved, changed interests)."""
         self._upsert_row(organisation)
 
     def remove(self, id: int) -> bool:
+        """Forget an organisation; returns False if it was not indexed."""
         return self._remove_row(id)
 
     def rank_organisations_for(

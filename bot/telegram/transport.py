@@ -1,0 +1,376 @@
+"""Telegram transport on python-telegram-bot 22: updates in, replies out.
+
+Long polling by default; webhook mode when a public URL is configured. Every
+request goes through :class:`~bot.telegram.limiter.FloodLimiter`; network
+errors and 5xx are retried with backoff here, a blocked bot marks the account
+unreachable, and a 400 is logged with the request instead of retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import Bot, BotCommand, Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.telegram.limiter import FloodLimiter, Limits, seconds_of
+from bot.telegram.render import chunks_for
+from dialogs.engine import Engine
+from dialogs.events import (
+    ButtonPress,
+    Event,
+    Identity,
+    LocationShared,
+    Reply,
+    TextMessage,
+    parse_command,
+)
+from dialogs.i18n import Translator, available_locales, match_locale
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+TRANSPORT = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str
+    api_url: str = "https://api.telegram.org/bot"
+    file_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    poll_timeout: float = 10.0
+    max_attempts: int = 6
+    first_backoff: float = 0.5
+
+
+class ChatUnreachable(Exception):
+    """Telegram refused delivery to this chat (bot blocked, chat gone)."""
+
+
+class TelegramTransport:
+    name = TRANSPORT
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: TelegramSettings,
+        *,
+        limits: Limits | None = None,
+        mark_unreachable: Callable[[Identity], Awaitable[None]] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.limiter = FloodLimiter(limits)
+        self.mark_unreachable = mark_unreachable
+        self.application = self._build_application()
+        self.username = ""
+        self.bot_id = 0
+        self._web_runner: web.AppRunner | None = None
+        self._stopped = asyncio.Event()
+
+    @property
+    def bot(self) -> Bot:
+        return self.application.bot
+
+    def _build_application(self) -> Application:  # type: ignore[type-arg]
+        builder: ApplicationBuilder = (  # type: ignore[type-arg]
+            Application.builder()
+            .token(self.settings.token)
+            .base_url(self.settings.api_url)
+            .rate_limiter(self.limiter)
+            .concurrent_updates(True)
+            .connect_timeout(10)
+            .read_timeout(15)
+            .write_timeout(15)
+            .get_updates_read_timeout(self.settings.poll_timeout + 10)
+        )
+        if self.settings.file_url:
+            builder = builder.base_file_url(self.settings.file_url)
+        if self.settings.webhook_url:
+            builder = builder.updater(None)
+        application = builder.build()
+        application.add_handler(TypeHandler(Update, self._on_update))
+        application.add_error_handler(self._on_error)
+        return application
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        me = await self.bot.get_me()
+        self.username, self.bot_id = me.username or "", me.id
+        await self._publish_commands()
+        if self.settings.webhook_url:
+            await self._start_webhook()
+        else:
+            await self.bot.delete_webhook()
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(
+                timeout=int(self.settings.poll_timeout),
+                allowed_updates=["message", "callback_query"],
+                error_callback=lambda error: log.warning("polling: %s", error),
+            )
+        await self.application.start()
+        log.info("Telegram transport running as @%s", self.username)
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self._web_runner is not None:
+            await self._web_runner.cleanup()
+            self._web_runner = None
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        self._stopped.set()
+
+    async def run(self) -> None:
+        await self.start()
+        try:
+            await self._stopped.wait()
+        finally:
+            if not self._stopped.is_set():
+                await self.stop()
+
+    async def _start_webhook(self) -> None:
+        url, secret = self.settings.webhook_url or "", self.settings.webhook_secret or ""
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(urlsplit(url).path or "/", self._on_webhook)
+        self._web_runner = web.AppRunner(app, access_log=None)
+        await self._web_runner.setup()
+        site = web.TCPSite(self._web_runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        await self.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=["message", "callback_query"]
+        )
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """python-telegram-bot's custom-webhook pattern, with the secret checked first."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given, self.settings.webhook_secret or ""):
+            log.warning("webhook call with a wrong secret from %s", request.remote)
+            return web.Response(status=403, text="forbidden")
+        try:
+            update = Update.de_json(await request.json(), self.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400, text="bad update")
+        await self.application.update_queue.put(update)
+        return web.Response(text="ok")
+
+    async def _publish_commands(self) -> None:
+        """Command menus in every language we speak, plus the default one."""
+        specs = [s for s in self.engine.registry.commands.values() if s.public]
+        for locale in (None, *available_locales()):
+            t = Translator(locale or self.engine.config.default_locale, self.engine.config.tz)
+            commands = [BotCommand(s.name, t.gettext(s.description)[:256]) for s in specs]
+            await self._call(
+                None, lambda c=commands, lc=locale: self.bot.set_my_commands(c, language_code=lc)
+            )
+
+    # -- incoming --------------------------------------------------------------
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            await self._answer_callback(update)
+        message = update.effective_message
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or user.is_bot:
+            return
+        if chat.type != "private":
+            await self._on_group_message(update)
+            return
+        event = self.event_for(update)
+        if event is None:
+            return
+        replies = await self.engine.handle(event)
+        edit = (
+            update.callback_query.message.message_id if update.callback_query and message else None
+        )
+        await self.send(event.identity, replies, edit_message_id=edit)
+
+    async def _answer_callback(self, update: Update) -> None:
+        """Always answer, so the client's spinner stops, whatever happens next."""
+        assert update.callback_query is not None
+        try:
+            await update.callback_query.answer()
+        except TelegramError as error:
+            log.info("could not answer callback query: %s", error)
+
+    def event_for(self, update: Update) -> Event | None:
+        chat, user = update.effective_chat, update.effective_user
+        assert chat is not None and user is not None
+        meta: dict[str, Any] = {
+            "identity": Identity(TRANSPORT, str(user.id), str(chat.id)),
+            "event_id": str(update.update_id),
+            "language_hint": user.language_code,
+        }
+        if update.callback_query is not None:
+            return ButtonPress(token=update.callback_query.data or "", **meta)
+        message = update.message
+        if message is None:
+            return None
+        if message.location is not None:
+            return LocationShared(
+                latitude=message.location.latitude, longitude=message.location.longitude, **meta
+            )
+        # Photos, stickers, voice… arrive as empty text, which the engine answers kindly.
+        return TextMessage(text=message.text or "", **meta)
+
+    def _addressed_to_me(self, message: Message) -> bool:
+        """In groups: a command for this bot, or a reply to one of its messages."""
+        replied_to = message.reply_to_message
+        if replied_to and replied_to.from_user and replied_to.from_user.id == self.bot_id:
+            return True
+        text = message.text or ""
+        if parse_command(text) is None:
+            return False
+        head = text.split()[0]
+        return "@" not in head or head.split("@", 1)[1].lower() == self.username.lower()
+
+    async def _on_group_message(self, update: Update) -> None:
+        message = update.effective_message
+        if message is None or not self._addressed_to_me(message):
+            return
+        user = update.effective_user
+        locale = match_locale(user.language_code if user else None)
+        t = Translator(locale or self.engine.config.default_locale, self.engine.config.tz)
+        text = t.gettext(
+            "Let's talk in a private chat, so your details stay between us: {link}",
+            link=f"https://t.me/{self.username}",
+        )
+        with contextlib.suppress(ChatUnreachable):
+            await self._call(message.chat_id, lambda: message.reply_text(text))
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling a Telegram update", exc_info=context.error)
+
+    # -- outgoing --------------------------------------------------------------
+
+    async def deliver(self, identity: Identity, replies: list[Reply]) -> None:
+        """Messages the bot sends on its own (engine.deliver)."""
+        await self.send(identity, replies)
+
+    async def send(
+        self, identity: Identity, replies: list[Reply], *, edit_message_id: int | None = None
+    ) -> bool:
+        """Send an answer; False when the chat refused it (the rest is not attempted)."""
+        try:
+            await self._send(identity, replies, edit_message_id)
+        except ChatUnreachable:
+            return False
+        return True
+
+    async def _send(
+        self, identity: Identity, replies: list[Reply], edit_message_id: int | None
+    ) -> None:
+        chat_id = int(identity.chat_id)
+        key = identity.conversation_key
+        for reply in replies:
+            if reply.attachment is not None:
+                await self._send_attachment(chat_id, reply)
+                continue
+            chunks = chunks_for(reply)
+            if reply.replace_menu and len(chunks) == 1:
+                target = edit_message_id or await self._menu_message(key)
+                chunk = chunks[0]
+                if target is not None and await self._edit(
+                    chat_id, target, chunk.html, chunk.keyboard, identity
+                ):
+                    await self.engine.remember_menu_message(key, str(target))
+                    continue
+            last: Message | None = None
+            for chunk in chunks:
+                last = await self._call(
+                    identity,
+                    lambda c=chunk: self.bot.send_message(
+                        chat_id, c.html, parse_mode="HTML", reply_markup=c.keyboard
+                    ),
+                )
+            if reply.buttons and last is not None:
+                await self.engine.remember_menu_message(key, str(last.message_id))
+
+    async def _menu_message(self, key: str) -> int | None:
+        ref = await self.engine.menu_message(key)
+        return int(ref) if ref and ref.isdigit() else None
+
+    async def _edit(
+        self, chat_id: int, message_id: int, text: str, keyboard: Any, identity: Identity
+    ) -> bool:
+        try:
+            await self._call(
+                identity,
+                lambda: self.bot.edit_message_text(
+                    text, chat_id, message_id, parse_mode="HTML", reply_markup=keyboard
+                ),
+                raise_bad_request=True,
+            )
+            return True
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return True
+            log.info("menu message %s not editable (%s); sending anew", message_id, error)
+            return False
+
+    async def _send_attachment(self, chat_id: int, reply: Reply) -> None:
+        attachment = reply.attachment
+        assert attachment is not None
+        caption = reply.text[:1024] if reply.text else None
+        identity = Identity(TRANSPORT, str(chat_id), str(chat_id))
+        if attachment.kind == "image":
+            await self._call(
+                identity,
+                lambda: self.bot.send_photo(
+                    chat_id, attachment.content, caption=caption, filename=attachment.filename
+                ),
+            )
+        else:
+            await self._call(
+                identity,
+                lambda: self.bot.send_document(
+                    chat_id, attachment.content, caption=caption, filename=attachment.filename
+                ),
+            )
+
+    async def _call(
+        self,
+        identity: Identity | int | None,
+        request: Callable[[], Awaitable[T]],
+        *,
+        raise_bad_request: bool = False,
+    ) -> T | None:
+        """One Bot API call: retried on network trouble, never fatal for the bot."""
+        delay = self.settings.first_backoff
+        for attempt in range(1, self.settings.max_attempts + 1):
+            try:
+                return await request()
+            except Forbidden as error:
+                log.info("Telegram refused delivery to %s: %s", identity, error)
+                if isinstance(identity, Identity) and self.mark_unreachable is not None:
+                    await self.mark_unreachable(identity)
+                raise ChatUnreachable(str(error)) from error
+            except BadRequest as error:
+                if raise_bad_request:
+                    raise
+                log.error("Telegram rejected a request for %s: %s", identity, error)
+                return None
+            except RetryAfter as error:
+                await asyncio.sleep(seconds_of(error.retry_after))
+            except NetworkError as error:
+                log.warning("Telegram request failed (%s), try %d", error, attempt)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        log.error("giving up on a Telegram request for %s after %d tries", identity, attempt)
+        return None
