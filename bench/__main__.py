@@ -13,7 +13,11 @@ import json
 import sys
 import traceback
 
-CASE_MODULES: tuple[str, ...] = ("bench.matching_bench",)
+CASE_MODULES: tuple[str, ...] = (
+    "bench.matching_bench",
+    "bench.telegram_bench",
+    "bench.matrix_bench",
+)
 
 
 def main(argv: list[str]) -> int:

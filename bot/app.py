@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.config import Settings
+from bot.matrix.transport import MatrixSettings, MatrixTransport
 from bot.telegram.transport import TelegramSettings, TelegramTransport
 from dialogs.engine import Engine
 from dialogs.events import Identity, Reply
@@ -68,7 +69,8 @@ class App:
 
 def messengers_configured(settings: Settings) -> list[str]:
     """Names of the messenger transports the settings enable."""
-    return ["telegram"] if settings.telegram_token else []
+    names = ["telegram"] if settings.telegram_token else []
+    return [*names, "matrix"] if settings.matrix_homeserver else names
 
 
 async def prepare_database(settings: Settings, *, clock: Clock | None = None) -> Store:
@@ -116,7 +118,21 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         app.transports["telegram"] = TelegramTransport(
             engine, telegram_settings(settings), mark_unreachable=app.mark_unreachable
         )
+    if settings.matrix_homeserver:
+        app.transports["matrix"] = MatrixTransport(engine, matrix_settings(settings))
     return app
+
+
+def matrix_settings(settings: Settings) -> MatrixSettings:
+    assert settings.matrix_homeserver and settings.matrix_user
+    return MatrixSettings(
+        homeserver=settings.matrix_homeserver,
+        user_id=settings.matrix_user,
+        password=settings.matrix_password,
+        access_token=settings.matrix_access_token,
+        device_id=settings.matrix_device_id,
+        store_path=settings.matrix_store_path,
+    )
 
 
 async def serve(settings: Settings) -> None:

@@ -43,6 +43,12 @@ class Settings:
     telegram_webhook_secret: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    matrix_homeserver: str | None = None
+    matrix_user: str | None = None
+    matrix_password: str | None = None
+    matrix_access_token: str | None = None
+    matrix_device_id: str | None = None
+    matrix_store_path: str = "var/matrix"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -120,6 +126,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         problems.append(f"ENGAGE_LOG_LEVEL: {level!r} is not one of {', '.join(LOG_LEVELS)}")
 
     telegram = _telegram_settings(env, problems)
+    matrix = _matrix_settings(env, problems)
     http_host = env.get("ENGAGE_HTTP_HOST", "127.0.0.1").strip() or "127.0.0.1"
     raw_port = env.get("ENGAGE_HTTP_PORT", "8080").strip() or "8080"
     http_port = int(raw_port) if raw_port.isdigit() and 0 < int(raw_port) < 65536 else 0
@@ -130,6 +137,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(problems)
     return Settings(
         **telegram,
+        **matrix,
         http_host=http_host,
         http_port=http_port,
         database_url=url,
@@ -167,4 +175,36 @@ def _telegram_settings(env: Mapping[str, str], problems: list[str]) -> dict[str,
         "telegram_api_url": api_url,
         "telegram_webhook_url": webhook,
         "telegram_webhook_secret": secret,
+    }
+
+
+_MXID = re.compile(r"^@[^:\s]+:[^\s]+$")
+
+
+def _matrix_settings(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    def get(name: str) -> str | None:
+        return env.get(f"ENGAGE_MATRIX_{name}", "").strip() or None
+
+    homeserver, user = get("HOMESERVER"), get("USER")
+    password, token, device = get("PASSWORD"), get("ACCESS_TOKEN"), get("DEVICE_ID")
+    if homeserver:
+        if not homeserver.startswith(("http://", "https://")):
+            problems.append(f"ENGAGE_MATRIX_HOMESERVER: {homeserver!r} is not an http(s) URL")
+        if not user or not _MXID.match(user):
+            problems.append(
+                "ENGAGE_MATRIX_USER: needed as a full Matrix ID, e.g. @engage:example.org"
+            )
+        if not password and not token:
+            problems.append("ENGAGE_MATRIX_PASSWORD: or ENGAGE_MATRIX_ACCESS_TOKEN is needed")
+        if token and not device:
+            problems.append("ENGAGE_MATRIX_DEVICE_ID: needed with ENGAGE_MATRIX_ACCESS_TOKEN")
+    elif user or password or token:
+        problems.append("ENGAGE_MATRIX_HOMESERVER: needed when other ENGAGE_MATRIX_* are set")
+    return {
+        "matrix_homeserver": homeserver,
+        "matrix_user": user,
+        "matrix_password": password,
+        "matrix_access_token": token,
+        "matrix_device_id": device,
+        "matrix_store_path": get("STORE_PATH") or "var/matrix",
     }
