@@ -52,6 +52,7 @@ class TelegramSettings:
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     poll_timeout: float = 10.0
+    request_timeout: float = 15.0
     max_attempts: int = 6
     first_backoff: float = 0.5
 
@@ -79,7 +80,6 @@ class TelegramTransport:
         self.username = ""
         self.bot_id = 0
         self._web_runner: web.AppRunner | None = None
-        self._stopped = asyncio.Event()
 
     @property
     def bot(self) -> Bot:
@@ -93,8 +93,8 @@ class TelegramTransport:
             .rate_limiter(self.limiter)
             .concurrent_updates(True)
             .connect_timeout(10)
-            .read_timeout(15)
-            .write_timeout(15)
+            .read_timeout(self.settings.request_timeout)
+            .write_timeout(self.settings.request_timeout)
             .get_updates_read_timeout(self.settings.poll_timeout + 10)
         )
         if self.settings.file_url:
@@ -135,15 +135,6 @@ class TelegramTransport:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
-        self._stopped.set()
-
-    async def run(self) -> None:
-        await self.start()
-        try:
-            await self._stopped.wait()
-        finally:
-            if not self._stopped.is_set():
-                await self.stop()
 
     async def _start_webhook(self) -> None:
         url, secret = self.settings.webhook_url or "", self.settings.webhook_secret or ""

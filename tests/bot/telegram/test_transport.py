@@ -274,6 +274,21 @@ async def test_a_blocked_user_is_marked_unreachable_without_a_retry_storm(
     assert account.unreachable_since is None
 
 
+async def test_a_timeout_is_retried_and_the_reply_arrives_once(
+    telegram_api: FakeTelegramAPI, sqlite_store: Store
+) -> None:
+    async for bot in start_bot(
+        telegram_api, sqlite_store, echo_registry(), limits=UNPACED, request_timeout=0.5
+    ):
+        await bot.say("hello")
+        # The fake holds the next send past the client's timeout and drops it.
+        telegram_api.delay_next(1, 1.5, methods="sendMessage", before=True)
+        await bot.say("slow network")
+        assert bot.texts()[-1] == "Du schreibst: slow network"
+        assert bot.texts().count("Du schreibst: slow network") == 1
+        assert any(c.client_gone for c in telegram_api.calls_to("sendMessage"))
+
+
 async def test_bad_request_is_logged_not_retried(
     echo_bot: Running, caplog: pytest.LogCaptureFixture
 ) -> None:
