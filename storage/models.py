@@ -30,6 +30,7 @@ class Person(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=10)
     created_at: datetime = _when(default_factory=utcnow)
     consented_at: datetime | None = _when(nullable=True, default=None)
+    announcements: bool = True  # coordinators' broadcasts; each person can opt out
 
 
 class Account(SQLModel, table=True):
@@ -91,8 +92,12 @@ class Organisation(SQLModel, table=True):
     latitude: float
     longitude: float
     municipality_id: int | None = Field(default=None, foreign_key="municipality.id", index=True)
-    status: str = Field(default="pending", max_length=20)
+    status: str = Field(default="pending", max_length=20)  # pending, approved, rejected
     public_contact: str | None = Field(default=None, max_length=300)
+    address: str = Field(default="", max_length=300)
+    applicant_id: int | None = Field(
+        default=None, foreign_key="person.id", nullable=True, ondelete="SET NULL"
+    )
     is_demo: bool = False
     created_at: datetime = _when(default_factory=utcnow)
 
@@ -115,7 +120,11 @@ class Need(SQLModel, table=True):
     interests: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     urgent: bool = False
-    status: str = Field(default="open", max_length=20)
+    status: str = Field(default="open", max_length=20)  # open, filled, closed, cancelled
+    created_by: int | None = Field(
+        default=None, foreign_key="person.id", nullable=True, ondelete="SET NULL"
+    )
+    filled_at: datetime | None = _when(nullable=True, default=None)
     is_demo: bool = False
     created_at: datetime = _when(default_factory=utcnow)
 
@@ -196,3 +205,81 @@ class ContactRequest(SQLModel, table=True):
     shared_contact: str = Field(default="", max_length=300)
     status: str = Field(default="sent", max_length=20)
     created_at: datetime = _when(default_factory=utcnow)
+
+
+class Coordinator(SQLModel, table=True):
+    """A municipal engagement officer: approves organisations, broadcasts, sees /stats."""
+
+    municipality_id: int = Field(
+        primary_key=True, foreign_key="municipality.id", ondelete="CASCADE"
+    )
+    person_id: int = Field(primary_key=True, foreign_key="person.id", ondelete="CASCADE")
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to which object, for every privileged action. No messenger ids."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _when(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(
+        default=None, foreign_key="person.id", nullable=True, ondelete="SET NULL"
+    )
+    role: str = Field(max_length=20)  # operator, coordinator, admin, cli
+    action: str = Field(max_length=50)
+    target: str = Field(default="", max_length=100)  # e.g. organisation:12
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class OneTimeCode(SQLModel, table=True):
+    """Codes that link a second messenger account or invite a co-admin; used once."""
+
+    code: str = Field(primary_key=True, max_length=32)
+    purpose: str = Field(max_length=20)  # link, admin_invite
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    organisation_id: int | None = Field(
+        default=None, foreign_key="organisation.id", nullable=True, ondelete="CASCADE"
+    )
+    created_at: datetime = _when(default_factory=utcnow)
+    expires_at: datetime = _when()
+    used_at: datetime | None = _when(nullable=True, default=None)
+
+
+class Broadcast(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_id: int | None = Field(
+        default=None, foreign_key="municipality.id", nullable=True, ondelete="SET NULL"
+    )
+    author_id: int | None = Field(
+        default=None, foreign_key="person.id", nullable=True, ondelete="SET NULL"
+    )
+    text: str = Field(max_length=4000)
+    audience: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    total: int = 0
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the bot sends on its own, written in the transaction that decided it.
+
+    Sender workers claim due rows, send them and record the outcome; the unique
+    dedup key keeps one decision from ever producing two messages.
+    """
+
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(max_length=200, unique=True)
+    transport: str = Field(max_length=20)
+    user_id: str = Field(max_length=255)
+    chat_id: str = Field(max_length=255)
+    payload: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="pending", max_length=20)  # pending, sending, sent, failed, blocked
+    attempts: int = 0
+    next_attempt_at: datetime = _when(default_factory=utcnow)
+    created_at: datetime = _when(default_factory=utcnow)
+    sent_at: datetime | None = _when(nullable=True, default=None)
+    error: str = Field(default="", max_length=500)
+    broadcast_id: int | None = Field(
+        default=None, foreign_key="broadcast.id", nullable=True, index=True, ondelete="CASCADE"
+    )

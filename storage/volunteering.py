@@ -12,13 +12,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     Account,
+    AuditEntry,
+    Broadcast,
     ContactRequest,
     Conversation,
+    Coordinator,
     Need,
     NeedDecline,
     NeedNotification,
+    OneTimeCode,
     Organisation,
     OrganisationAdmin,
+    OutboxMessage,
     Person,
     SignUp,
     VolunteerProfile,
@@ -216,6 +221,23 @@ class ContactRequests:
         self.session.add(request)
 
 
+# Every table that points to a person: its name in /mydata, the column, and what
+# erasure does ("delete" the row, or "anonymise" by clearing the column).
+PERSON_LINKS: tuple[tuple[str, Any, str, str], ...] = (
+    ("sign_ups", SignUp, "person_id", "anonymise"),
+    ("declined_needs", NeedDecline, "person_id", "delete"),
+    ("notifications", NeedNotification, "person_id", "delete"),
+    ("organisation_admin", OrganisationAdmin, "person_id", "delete"),
+    ("coordinator_of", Coordinator, "person_id", "delete"),
+    ("one_time_codes", OneTimeCode, "person_id", "delete"),
+    ("contact_requests", ContactRequest, "person_id", "anonymise"),
+    ("audit_entries", AuditEntry, "actor_id", "anonymise"),
+    ("broadcasts_written", Broadcast, "author_id", "anonymise"),
+    ("organisations_registered", Organisation, "applicant_id", "anonymise"),
+    ("needs_posted", Need, "created_by", "anonymise"),
+)
+
+
 class Privacy:
     """GDPR: export everything about a person, or erase it."""
 
@@ -226,6 +248,16 @@ class Privacy:
         result = await self.session.exec(select(model).where(*conditions))
         return list(result.all())
 
+    async def _outbox_of(self, accounts: list[Account]) -> list[OutboxMessage]:
+        rows = []
+        for account in accounts:
+            rows += await self._rows(
+                OutboxMessage,
+                OutboxMessage.transport == account.transport,
+                OutboxMessage.user_id == account.user_id,
+            )
+        return rows
+
     async def export(self, person_id: int) -> dict[str, Any]:
         def plain(row: Any) -> dict[str, Any]:
             return {
@@ -235,35 +267,25 @@ class Privacy:
 
         person = await self.session.get(Person, person_id)
         accounts = await self._rows(Account, Account.person_id == person_id)
-        keys = [(a.transport, a.user_id) for a in accounts]
-        conversations = [
-            row for row in await self._rows(Conversation) if (row.transport, row.user_id) in keys
-        ]
+        conversations = []
+        for account in accounts:
+            conversations += await self._rows(
+                Conversation,
+                Conversation.transport == account.transport,
+                Conversation.user_id == account.user_id,
+            )
         profile = await self.session.get(VolunteerProfile, person_id)
-        return {
+        document: dict[str, Any] = {
             "person": plain(person) if person else None,
             "accounts": [plain(a) for a in accounts],
             "volunteer_profile": plain(profile) if profile else None,
-            "sign_ups": [plain(s) for s in await self._rows(SignUp, SignUp.person_id == person_id)],
-            "declined_needs": [
-                plain(d) for d in await self._rows(NeedDecline, NeedDecline.person_id == person_id)
-            ],
-            "notifications": [
-                plain(n)
-                for n in await self._rows(NeedNotification, NeedNotification.person_id == person_id)
-            ],
-            "organisation_admin": [
-                plain(o)
-                for o in await self._rows(
-                    OrganisationAdmin, OrganisationAdmin.person_id == person_id
-                )
-            ],
-            "contact_requests": [
-                plain(c)
-                for c in await self._rows(ContactRequest, ContactRequest.person_id == person_id)
-            ],
-            "conversations": [plain(c) for c in conversations],
         }
+        for name, model, column, _policy in PERSON_LINKS:
+            rows = await self._rows(model, getattr(model, column) == person_id)
+            document[name] = [plain(row) for row in rows]
+        document["conversations"] = [plain(c) for c in conversations]
+        document["outbox"] = [plain(m) for m in await self._outbox_of(accounts)]
+        return document
 
     async def administered(self, person_id: int) -> list[Organisation]:
         """The organisations this person manages, to warn before an erasure removes the role."""
@@ -276,23 +298,31 @@ class Privacy:
         return list(result.all())
 
     async def erase(self, person_id: int) -> None:
-        """Delete the person; sign-ups stay as anonymous counts so organisations' numbers hold."""
+        """Delete the person and what is theirs; keep what others rely on, anonymously.
+
+        Sign-ups stay as counts, audit entries and broadcasts keep what happened,
+        organisations and needs they created stay; none of it points to them any more.
+        """
         accounts = await self._rows(Account, Account.person_id == person_id)
         for account in accounts:
-            await self.session.exec(
-                delete(Conversation).where(
-                    col(Conversation.transport) == account.transport,
-                    col(Conversation.user_id) == account.user_id,
+            for model in (Conversation, OutboxMessage):
+                await self.session.exec(
+                    delete(model).where(
+                        col(model.transport) == account.transport,
+                        col(model.user_id) == account.user_id,
+                    )
                 )
-            )
-        await self.session.exec(
-            update(SignUp).where(col(SignUp.person_id) == person_id).values(person_id=None)
-        )
         await self.session.exec(
             update(ContactRequest)
             .where(col(ContactRequest.person_id) == person_id)
-            .values(person_id=None, message="", shared_name="", shared_contact="")
+            .values(message="", shared_name="", shared_contact="")
         )
-        for model in (NeedDecline, NeedNotification, OrganisationAdmin, VolunteerProfile, Account):
+        for _name, model, column, policy in PERSON_LINKS:
+            where = col(getattr(model, column)) == person_id
+            if policy == "delete":
+                await self.session.exec(delete(model).where(where))
+            else:
+                await self.session.exec(update(model).where(where).values({column: None}))
+        for model in (VolunteerProfile, Account):
             await self.session.exec(delete(model).where(col(model.person_id) == person_id))
         await self.session.exec(delete(Person).where(col(Person.id) == person_id))
