@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
 CommandHandler = Callable[[Event, Context], Awaitable[Step]]
+IdleHandler = Callable[[Event, Context], Awaitable[Step | None]]
 ActionHandler = Callable[[ButtonPress, Context, str], Awaitable[Step]]
 Deliver = Callable[[Identity, list[Reply]], Awaitable[None]]
 ACTION_PREFIX = "@"
@@ -58,6 +59,8 @@ class Registry:
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     actions: dict[str, ActionHandler] = field(default_factory=dict)
     idle: CommandHandler | None = None
+    # Tried in order before ``idle`` for input outside any dialog; None means "not mine".
+    understanders: list[IdleHandler] = field(default_factory=list)
 
     def add_dialog(self, dialog: Dialog) -> Dialog:
         dialog.check()
@@ -295,6 +298,9 @@ class Engine:
 
         dialog = self._active_dialog(ctx.conversation)
         if dialog is None:
+            for understand in self.registry.understanders:
+                if (step := await understand(event, ctx)) is not None:
+                    return await self._apply(step, ctx)
             if self.registry.idle is None:
                 return [Reply(ctx._("Send /help to see what I can do."))]
             return await self._apply(await self.registry.idle(event, ctx), ctx)

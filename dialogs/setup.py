@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from dialogs import clubs, contact, core, mine, needs, onboarding, profile, spontaneous
+from dialogs import (
+    clubs,
+    contact,
+    coordination,
+    core,
+    linking,
+    mine,
+    needs,
+    onboarding,
+    organisations,
+    posting,
+    profile,
+    spontaneous,
+)
 from dialogs.engine import Registry
 
 
@@ -15,6 +28,10 @@ def build_registry() -> Registry:
     clubs.register(registry)
     contact.register(registry)
     profile.register(registry)
+    posting.register(registry)  # before free time: an admin's "Brauchen morgen 3 Helfer"
+    organisations.register(registry)
+    coordination.register(registry)
+    linking.register(registry)
     core.register(registry)
-    registry.idle = spontaneous.on_idle  # "hab grad 2 Stunden Zeit" outside any flow
+    registry.understanders.append(spontaneous.free_time_message)  # "hab grad 2 Std Zeit"
     return registry

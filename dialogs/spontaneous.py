@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from dialogs import core
 from dialogs.engine import Registry
 from dialogs.events import ButtonPress, Command, Event, Reply, TextMessage
 from dialogs.flow import Context, Dialog, Step, buttons
@@ -324,13 +323,13 @@ async def on_now_more(event: ButtonPress, ctx: Context, argument: str) -> Step:
     return Step.stay(*await matches_page(ctx, profile, int(argument), mode="now"))
 
 
-async def on_idle(event: Event, ctx: Context) -> Step:
-    """Outside any dialog, "hab grad 2 Std Zeit" works like /now; anything else as before."""
+async def free_time_message(event: Event, ctx: Context) -> Step | None:
+    """Outside any dialog, "hab grad 2 Std Zeit" works like /now; None if it is not that."""
     if not isinstance(event, TextMessage):
-        return await core.on_idle(event, ctx)
+        return None
     window = parse_free_time(event.text, ctx.now(), ctx.config.tz)
     if window is None:
-        return await core.on_idle(event, ctx)
+        return None
     profile = await require_profile(ctx)
     if profile is None:
         return Step.stay(Reply(ctx._("Great that you have time!") + " " + ctx._(NO_PROFILE)))

@@ -12,6 +12,7 @@ from sqlalchemy import func, inspect
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.governance import Governance
 from storage.models import (
     Account,
     Conversation,
@@ -207,4 +208,5 @@ class UnitOfWork:
         self.signups = SignUps(session)
         self.directory = Directory(session)
         self.privacy = Privacy(session)
+        self.governance = Governance(session)
         self.contacts = ContactRequests(session)

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dialogs import spontaneous
 from dialogs.engine import Engine
 from dialogs.events import Identity, Reply
 from dialogs.flow import EngineConfig
@@ -142,9 +141,7 @@ def engine(sqlite_store: Store, clock: FixedClock, deliveries: Delivered) -> Eng
     async def deliver(identity: Identity, replies: list[Reply]) -> None:
         deliveries.append((identity, replies))
 
-    registry = build_registry()
-    registry.idle = spontaneous.on_idle  # what the lead wires in dialogs/setup.py
-    return Engine(sqlite_store, registry, EngineConfig(), clock=clock, deliver=deliver)
+    return Engine(sqlite_store, build_registry(), EngineConfig(), clock=clock, deliver=deliver)
 
 
 @pytest.fixture
