@@ -11,6 +11,7 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.matrix.transport import MatrixSettings, MatrixTransport
+from bot.outbox import OutboxWorker
 from bot.telegram.transport import TelegramSettings, TelegramTransport
 from dialogs.engine import Engine
 from dialogs.events import Identity, Reply
@@ -59,8 +60,12 @@ class App:
     async def start(self) -> None:
         for transport in self.transports.values():
             await transport.start()
+        if self.worker is not None:
+            await self.worker.start()
 
     async def stop(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
         for transport in reversed(list(self.transports.values())):
             with contextlib.suppress(Exception):
                 await transport.stop()
@@ -94,7 +99,13 @@ def engine_config(settings: Settings) -> EngineConfig:
 
 
 def build_engine(store: Store, settings: Settings, *, clock: Clock | None = None) -> Engine:
-    return Engine(store, build_registry(), engine_config(settings), clock=clock)
+    """Messages to other people always go through the outbox; a worker sends them
+    where a messenger runs (the console chat alone just leaves them queued)."""
+    return Engine(store, build_registry(), engine_config(settings), clock=clock, outbox=_idle)
+
+
+def _idle() -> None:
+    return None
 
 
 def telegram_settings(settings: Settings) -> TelegramSettings:
@@ -113,13 +124,14 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     store = await prepare_database(settings, clock=clock)
     engine = build_engine(store, settings, clock=clock)
     app = App(settings, store, engine)
-    engine.deliver = app.deliver
     if settings.telegram_token:
         app.transports["telegram"] = TelegramTransport(
             engine, telegram_settings(settings), mark_unreachable=app.mark_unreachable
         )
     if settings.matrix_homeserver:
         app.transports["matrix"] = MatrixTransport(engine, matrix_settings(settings))
+    app.worker = OutboxWorker(store, engine, dict(app.transports), on_blocked=app.mark_unreachable)
+    engine.outbox = app.worker.wake
     return app
 
 

@@ -26,6 +26,7 @@ from dialogs.events import (
     Reply,
     TextMessage,
     parse_command,
+    replies_to_payload,
 )
 from dialogs.flow import Clock, Context, Dialog, EngineConfig, Step, SystemClock
 from dialogs.i18n import Translator, match_locale
@@ -115,6 +116,7 @@ class Engine:
         clock: Clock | None = None,
         services: dict[str, Any] | None = None,
         deliver: Deliver | None = None,
+        outbox: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -122,6 +124,9 @@ class Engine:
         self.clock = clock or SystemClock()
         self.services = services or {}
         self.deliver = deliver
+        # With an outbox, messages to others are stored in the step's own transaction
+        # and this callback wakes the sender; without one they are delivered directly.
+        self.outbox = outbox
         self.locks = ConversationLocks()
 
     async def handle(self, event: Event) -> list[Reply]:
@@ -146,13 +151,31 @@ class Engine:
                         await uow.conversations.save(ctx.conversation)
                     await uow.updates.record(event.identity.transport, event.event_id)
                     outgoing = ctx.outgoing
+                    if self.outbox is not None:
+                        await self._enqueue(uow, event, outgoing)
             except Exception:
                 log.exception("failed to handle %r", event)
                 return await self._apologise(event)
+        if self.outbox is not None:
+            if outgoing:
+                self.outbox()
+            return replies
         # Outside the lock: a recipient may be this very conversation.
         for message in outgoing:
             await self.send(message.identity, message.replies)
         return replies
+
+    async def _enqueue(self, uow: Any, event: Event, outgoing: list[Outgoing]) -> None:
+        for number, message in enumerate(outgoing):
+            who = message.identity
+            await uow.outbox.enqueue(
+                dedup_key=f"event:{event.identity.transport}:{event.event_id}:{number}",
+                transport=who.transport,
+                user_id=who.user_id,
+                chat_id=who.chat_id,
+                payload=replies_to_payload(message.replies),
+                now=self.clock.now(),
+            )
 
     async def push(self, identity: Identity, replies: list[Reply]) -> list[Reply]:
         """Prepare replies the bot sends on its own: their buttons become the live menu."""

@@ -114,3 +114,37 @@ def parse_command(text: str, prefixes: str = "/") -> tuple[str, str] | None:
     if not name or not all(ch.isalnum() or ch == "_" for ch in name):
         return None
     return name, args.strip()
+
+
+def replies_to_payload(replies: list[Reply]) -> list[dict[str, object]]:
+    """Replies as JSON for the outbox. Buttons keep label and value; tokens are issued
+    when the message is actually sent, so they belong to the recipient's live menu."""
+    payload: list[dict[str, object]] = []
+    for reply in replies:
+        if reply.attachment is not None:
+            raise ValueError("attachments are sent directly, not through the outbox")
+        payload.append(
+            {
+                "text": reply.text,
+                "buttons": [[[b.label, b.value] for b in row] for row in reply.buttons],
+                "replace_menu": reply.replace_menu,
+            }
+        )
+    return payload
+
+
+def payload_to_replies(payload: list[dict[str, object]]) -> list[Reply]:
+    replies = []
+    for item in payload:
+        rows = item.get("buttons") or []
+        replies.append(
+            Reply(
+                str(item.get("text", "")),
+                buttons=tuple(
+                    tuple(Button(str(label), str(value)) for label, value in row)  # type: ignore[misc]
+                    for row in rows  # type: ignore[union-attr]
+                ),
+                replace_menu=bool(item.get("replace_menu", False)),
+            )
+        )
+    return replies

@@ -23,6 +23,7 @@ from storage.models import (
     ProcessedUpdate,
     utcnow,
 )
+from storage.outbox import Outbox
 from storage.volunteering import ContactRequests, Directory, Privacy, Profiles, SignUps
 
 
@@ -209,4 +210,5 @@ class UnitOfWork:
         self.directory = Directory(session)
         self.privacy = Privacy(session)
         self.governance = Governance(session)
+        self.outbox = Outbox(session)
         self.contacts = ContactRequests(session)

@@ -43,6 +43,7 @@ from nio import (
 from nio.event_builders import EnableEncryptionBuilder
 
 from bot.matrix.render import message_contents
+from bot.outbox import Outcome
 from dialogs.engine import Engine
 from dialogs.events import Event, Identity, LocationShared, Reply, TextMessage, parse_command
 from dialogs.i18n import Translator
@@ -294,17 +295,18 @@ class MatrixTransport:
 
     # -- outgoing --------------------------------------------------------------
 
-    async def deliver(self, identity: Identity, replies: list[Reply]) -> None:
+    async def deliver(self, identity: Identity, replies: list[Reply]) -> Outcome:
         """Messages the bot sends on its own; opens a direct chat if there is none.
 
         In a new chat the replies wait until the person has joined (see ``_waiting``).
         """
         if identity.chat_id in self.client.rooms:
-            await self.send_to_room(identity.chat_id, replies)
-            return
+            return await self.send_to_room(identity.chat_id, replies)
         room_id = await self.open_direct_chat(identity.user_id)
-        if room_id:
-            self._waiting.setdefault(room_id, []).extend(replies)
+        if room_id is None:
+            return "retry"
+        self._waiting.setdefault(room_id, []).extend(replies)
+        return "sent"
 
     async def open_direct_chat(self, user_id: str) -> str | None:
         response = await self.client.room_create(
@@ -317,13 +319,16 @@ class MatrixTransport:
         log.warning("could not open a direct chat with %s: %s", user_id, response)
         return None
 
-    async def send_to_room(self, room_id: str, replies: list[Reply]) -> None:
+    async def send_to_room(self, room_id: str, replies: list[Reply]) -> Outcome:
+        """Send an answer; after the first failure the rest is not attempted."""
         contents = message_contents([r for r in replies if r.attachment is None])
         for content in contents:
-            await self._send(room_id, content)
+            if (outcome := await self._send(room_id, content)) != "sent":
+                return outcome
         for reply in replies:
             if reply.attachment is not None:
                 await self._send_attachment(room_id, reply)
+        return "sent"
 
     async def _send_attachment(self, room_id: str, reply: Reply) -> None:
         attachment = reply.attachment
@@ -353,7 +358,7 @@ class MatrixTransport:
         if reply.text:
             await self.send_to_room(room_id, [Reply(reply.text)])
 
-    async def _send(self, room_id: str, content: dict[str, Any]) -> bool:
+    async def _send(self, room_id: str, content: dict[str, Any]) -> Outcome:
         """nio waits out M_LIMIT_EXCEEDED by itself; other failures are retried here."""
         delay = self.settings.first_backoff
         for attempt in range(1, self.settings.max_attempts + 1):
@@ -364,13 +369,16 @@ class MatrixTransport:
             except Exception as error:  # network trouble inside nio
                 response = error
             if isinstance(response, RoomSendResponse):
-                return True
+                return "sent"
             status = getattr(response, "status_code", None)
-            if status in ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN_TOKEN"):
+            if status in ("M_FORBIDDEN", "M_NOT_FOUND"):
                 log.error("Matrix refused a message to %s: %s", room_id, response)
-                return False
+                return "blocked"
+            if status == "M_UNKNOWN_TOKEN":
+                log.error("the bot's Matrix login is no longer valid: %s", response)
+                return "retry"
             log.warning("Matrix send to %s failed (%s), try %d", room_id, response, attempt)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
         log.error("giving up on a message to %s", room_id)
-        return False
+        return "retry"

@@ -22,6 +22,7 @@ from telegram import Bot, BotCommand, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.outbox import Outcome
 from bot.telegram.limiter import FloodLimiter, Limits, seconds_of
 from bot.telegram.render import chunks_for
 from dialogs.engine import Engine
@@ -59,6 +60,14 @@ class TelegramSettings:
 
 class ChatUnreachable(Exception):
     """Telegram refused delivery to this chat (bot blocked, chat gone)."""
+
+
+class DeliveryError(Exception):
+    """A request that did not go through: retryable (network) or not (a 400)."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class TelegramTransport:
@@ -167,9 +176,11 @@ class TelegramTransport:
         for locale in (None, *available_locales()):
             t = Translator(locale or self.engine.config.default_locale, self.engine.config.tz)
             commands = [BotCommand(s.name, t.gettext(s.description)[:256]) for s in specs]
-            await self._call(
-                None, lambda c=commands, lc=locale: self.bot.set_my_commands(c, language_code=lc)
-            )
+            with contextlib.suppress(DeliveryError):
+                await self._call(
+                    None,
+                    lambda c=commands, lc=locale: self.bot.set_my_commands(c, language_code=lc),
+                )
 
     # -- incoming --------------------------------------------------------------
 
@@ -242,7 +253,7 @@ class TelegramTransport:
             "Let's talk in a private chat, so your details stay between us: {link}",
             link=f"https://t.me/{self.username}",
         )
-        with contextlib.suppress(ChatUnreachable):
+        with contextlib.suppress(ChatUnreachable, DeliveryError):
             await self._call(message.chat_id, lambda: message.reply_text(text))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -250,19 +261,21 @@ class TelegramTransport:
 
     # -- outgoing --------------------------------------------------------------
 
-    async def deliver(self, identity: Identity, replies: list[Reply]) -> None:
-        """Messages the bot sends on its own (engine.deliver)."""
-        await self.send(identity, replies)
+    async def deliver(self, identity: Identity, replies: list[Reply]) -> Outcome:
+        """Messages the bot sends on its own (the outbox's sender)."""
+        return await self.send(identity, replies)
 
     async def send(
         self, identity: Identity, replies: list[Reply], *, edit_message_id: int | None = None
-    ) -> bool:
-        """Send an answer; False when the chat refused it (the rest is not attempted)."""
+    ) -> Outcome:
+        """Send an answer; after the first failure the rest is not attempted."""
         try:
             await self._send(identity, replies, edit_message_id)
         except ChatUnreachable:
-            return False
-        return True
+            return "blocked"
+        except DeliveryError as error:
+            return "retry" if error.retryable else "failed"
+        return "sent"
 
     async def _send(
         self, identity: Identity, replies: list[Reply], edit_message_id: int | None
@@ -341,7 +354,7 @@ class TelegramTransport:
         request: Callable[[], Awaitable[T]],
         *,
         raise_bad_request: bool = False,
-    ) -> T | None:
+    ) -> T:
         """One Bot API call: retried on network trouble, never fatal for the bot."""
         delay = self.settings.first_backoff
         for attempt in range(1, self.settings.max_attempts + 1):
@@ -356,7 +369,7 @@ class TelegramTransport:
                 if raise_bad_request:
                     raise
                 log.error("Telegram rejected a request for %s: %s", identity, error)
-                return None
+                raise DeliveryError(str(error), retryable=False) from error
             except RetryAfter as error:
                 await asyncio.sleep(seconds_of(error.retry_after))
             except NetworkError as error:
@@ -364,4 +377,4 @@ class TelegramTransport:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
         log.error("giving up on a Telegram request for %s after %d tries", identity, attempt)
-        return None
+        raise DeliveryError("network trouble", retryable=True)

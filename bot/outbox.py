@@ -1,0 +1,128 @@
+"""Sender workers: deliver what the outbox holds, one loop per transport.
+
+Each loop claims a batch of due messages, sends them with bounded
+concurrency through the transport's own pacing, and records every outcome:
+``sent``; ``blocked`` (the person blocked the bot: never retried, visible in
+broadcast reports); ``retry`` (network trouble: due again later, with
+backoff); ``failed`` (refused for good, or too many tries).
+
+Crash safety: a claimed row is ``sending`` with a lease; if the process dies,
+the lease runs out and the row is claimed again. So after ``kill -9`` nothing
+is lost, and at most the messages in flight at that moment (``concurrency``
+per transport) can arrive twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Literal, Protocol
+
+from dialogs.engine import Engine
+from dialogs.events import Identity, Reply, payload_to_replies
+from storage.db import Store
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["sent", "blocked", "retry", "failed"]
+MAX_ATTEMPTS = 8
+
+
+class Sender(Protocol):
+    async def deliver(self, identity: Identity, replies: list[Reply]) -> Outcome: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0) * 2, 600))
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        store: Store,
+        engine: Engine,
+        senders: dict[str, Sender],
+        *,
+        batch: int = 100,
+        concurrency: int = 30,
+        poll_interval: float = 1.0,
+        on_blocked: Callable[[Identity], Awaitable[None]] | None = None,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.senders = senders
+        self.batch = batch
+        self.concurrency = concurrency
+        self.poll_interval = poll_interval
+        self.on_blocked = on_blocked
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def wake(self) -> None:
+        """Called after a transaction queued messages: send now, not at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        for name, sender in self.senders.items():
+            self._tasks.append(asyncio.create_task(self._loop(name, sender), name=f"outbox-{name}"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def _loop(self, transport: str, sender: Sender) -> None:
+        while True:
+            try:
+                sent = await self.drain_once(transport, sender)
+            except Exception:
+                log.exception("outbox loop for %s failed; going on", transport)
+                sent = 0
+            if sent == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    async def drain_once(self, transport: str, sender: Sender) -> int:
+        """Claim one batch and send it; the number of messages handled."""
+        async with self.store.transaction() as uow:
+            claimed = await uow.outbox.claim(transport, self.batch, self.engine.clock.now())
+        if not claimed:
+            return 0
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(message: OutboxMessage) -> None:
+            async with gate:
+                await self._send(sender, message)
+
+        await asyncio.gather(*(one(message) for message in claimed))
+        return len(claimed)
+
+    async def _send(self, sender: Sender, message: OutboxMessage) -> None:
+        assert message.id is not None
+        identity = Identity(message.transport, message.user_id, message.chat_id)
+        try:
+            prepared = await self.engine.push(identity, payload_to_replies(message.payload))
+            outcome: Outcome = await sender.deliver(identity, prepared)
+        except Exception as error:
+            log.exception("sending outbox message %s failed", message.id)
+            outcome, detail = "retry", str(error)
+        else:
+            detail = ""
+        now = self.engine.clock.now()
+        async with self.store.transaction() as uow:
+            if outcome == "retry" and message.attempts >= MAX_ATTEMPTS:
+                outcome, detail = "failed", detail or "too many attempts"
+            if outcome == "retry":
+                await uow.outbox.retry_later(message.id, now + backoff(message.attempts), detail)
+            else:
+                await uow.outbox.finish(message.id, outcome, now, detail)
+        if outcome == "blocked" and self.on_blocked is not None:
+            await self.on_blocked(identity)
