@@ -7,14 +7,12 @@ menus, /cancel and /help from anywhere, and an apology instead of a traceback.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import secrets
 import unicodedata
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from dialogs.events import (
@@ -30,76 +28,23 @@ from dialogs.events import (
 )
 from dialogs.flow import Clock, Context, Dialog, EngineConfig, Step, SystemClock
 from dialogs.i18n import Translator, match_locale
+from dialogs.registry import (  # noqa: F401  (Registry is imported from here by flows)
+    ActionHandler,
+    CommandHandler,
+    CommandSpec,
+    ConversationLocks,
+    IdleHandler,
+    Registry,
+)
 from storage.db import Store
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
-CommandHandler = Callable[[Event, Context], Awaitable[Step]]
-IdleHandler = Callable[[Event, Context], Awaitable[Step | None]]
-ActionHandler = Callable[[ButtonPress, Context, str], Awaitable[Step]]
 Deliver = Callable[[Identity, list[Reply]], Awaitable[None]]
 ACTION_PREFIX = "@"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029]")
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    description: str  # an N_ message id, shown in /help and command menus
-    handler: CommandHandler
-    public: bool = True
-
-
-@dataclass
-class Registry:
-    """All dialogs and commands of the bot; built once at start-up."""
-
-    dialogs: dict[str, Dialog] = field(default_factory=dict)
-    commands: dict[str, CommandSpec] = field(default_factory=dict)
-    actions: dict[str, ActionHandler] = field(default_factory=dict)
-    idle: CommandHandler | None = None
-    # Tried in order before ``idle`` for input outside any dialog; None means "not mine".
-    understanders: list[IdleHandler] = field(default_factory=list)
-
-    def add_dialog(self, dialog: Dialog) -> Dialog:
-        dialog.check()
-        self.dialogs[dialog.name] = dialog
-        return dialog
-
-    def add_command(
-        self, name: str, description: str, handler: CommandHandler, *, public: bool = True
-    ) -> None:
-        self.commands[name] = CommandSpec(name, description, handler, public)
-
-    def add_action(self, name: str, handler: ActionHandler) -> None:
-        """A button value ``@name:arg`` runs ``handler`` from any state, e.g. on a pushed card."""
-        self.actions[name] = handler
-
-
-class ConversationLocks:
-    """One lock per conversation key, dropped again when nobody waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
 
 
 def clean_text(text: str) -> str:
@@ -227,6 +172,7 @@ class Engine:
         person = await uow.people.by_account(who.transport, who.user_id)
         if person is not None:
             await uow.people.reachable_again(who.transport, who.user_id)
+            person.last_seen_at, person.retention_warned_at = self.clock.now(), None
         locale = (
             (person.locale if person else None)
             or conversation.locale

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dialogs.core import chosen_locale, help_text, language_buttons
 from dialogs.engine import Registry
-from dialogs.events import ButtonPress, Event, Reply, TextMessage
+from dialogs.events import ButtonPress, Command, Event, Reply, TextMessage
 from dialogs.flow import Context, Dialog, Step, buttons
 from dialogs.i18n import N_, available_locales, language_name
+from dialogs.organisations_admins import join_from_start
 from dialogs.volunteer import (
     find_volunteer,
     interest_label,
@@ -227,6 +228,8 @@ async def on_skills(event: Event, ctx: Context) -> Step:
 
 
 async def on_start(event: Event, ctx: Context) -> Step:
+    if isinstance(event, Command) and event.args.startswith("join_"):  # an admin invitation
+        return await join_from_start(ctx, event.args.removeprefix("join_"))
     found = await find_volunteer(ctx)
     if found is None:
         return Step.start(onboarding.name)

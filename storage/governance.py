@@ -4,9 +4,11 @@ codes, and the audit log of privileged actions."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,10 +17,15 @@ from storage.models import (
     AuditEntry,
     Coordinator,
     Municipality,
+    Need,
     OneTimeCode,
     Organisation,
     OrganisationAdmin,
+    Person,
+    SignUp,
+    VolunteerProfile,
 )
+from storage.volunteering import PERSON_LINKS
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed by hand
 
@@ -118,6 +125,71 @@ class Governance:
         )
         return list(result.all())
 
+    async def admins(self, organisation_id: int) -> list[Person]:
+        """The people who administer an organisation, oldest admin first."""
+        result = await self.session.exec(
+            select(Person)
+            .join(OrganisationAdmin, col(OrganisationAdmin.person_id) == col(Person.id))
+            .where(OrganisationAdmin.organisation_id == organisation_id)
+            .order_by(col(OrganisationAdmin.created_at), col(Person.id))
+        )
+        return list(result.all())
+
+    # -- organisation applications ---------------------------------------------------------
+
+    async def pending_organisations(
+        self, municipality_ids: Iterable[int] | None = None
+    ) -> list[Organisation]:
+        """Applications waiting for review, oldest first; ``None`` means everywhere."""
+        query = select(Organisation).where(Organisation.status == "pending")
+        if municipality_ids is not None:
+            query = query.where(col(Organisation.municipality_id).in_(list(municipality_ids)))
+        result = await self.session.exec(
+            query.order_by(col(Organisation.created_at), col(Organisation.id))
+        )
+        return list(result.all())
+
+    async def pending_count_of(self, applicant_id: int) -> int:
+        result = await self.session.exec(
+            select(func.count())
+            .select_from(Organisation)
+            .where(Organisation.status == "pending", Organisation.applicant_id == applicant_id)
+        )
+        return int(result.one())
+
+    async def decide_organisation(self, organisation_id: int, status: str) -> bool:
+        """Approve or reject a pending application: an atomic update, so two reviewers
+        pressing at once cannot both decide (the loser is told it is already decided)."""
+        result = await self.session.exec(
+            update(Organisation)
+            .where(col(Organisation.id) == organisation_id, col(Organisation.status) == "pending")
+            .values(status=status)
+        )
+        return result.rowcount == 1
+
+    async def organisation_status(self, organisation_id: int) -> str | None:
+        """The stored status, read afresh (after another reviewer's decision won a race)."""
+        result = await self.session.exec(
+            select(Organisation.status).where(Organisation.id == organisation_id)
+        )
+        return result.first()
+
+    async def person(self, person_id: int) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def accounts_for(self, pairs: Iterable[tuple[str, str]]) -> list[Account]:
+        """Reachable accounts for (transport, user id) pairs, e.g. the configured operators."""
+        wanted = [
+            and_(col(Account.transport) == transport, col(Account.user_id) == user_id)
+            for transport, user_id in sorted(set(pairs))
+        ]
+        if not wanted:
+            return []
+        result = await self.session.exec(
+            select(Account).where(or_(*wanted)).where(col(Account.unreachable_since).is_(None))
+        )
+        return list(result.all())
+
     # -- one-time codes -----------------------------------------------------------------
 
     async def issue_code(
@@ -182,3 +254,109 @@ class Governance:
             select(AuditEntry).order_by(col(AuditEntry.at).desc()).limit(limit)
         )
         return list(result.all())
+
+    # -- coordinators by municipality, one-time codes looked at ------------------------
+
+    async def coordinators(self, municipality_id: int) -> list[Person]:
+        """The people coordinating a municipality, longest-serving first."""
+        result = await self.session.exec(
+            select(Person)
+            .join(Coordinator, col(Coordinator.person_id) == col(Person.id))
+            .where(Coordinator.municipality_id == municipality_id)
+            .order_by(col(Coordinator.created_at), col(Person.id))
+        )
+        return list(result.all())
+
+    async def peek_code(self, code: str, purpose: str, now: datetime) -> OneTimeCode | None:
+        """A valid code without using it, to answer "that is your own code" without burning it."""
+        normalised = "".join(ch for ch in code.upper() if ch.isalnum())[:32]
+        result = await self.session.exec(
+            select(OneTimeCode).where(
+                col(OneTimeCode.code) == normalised,
+                col(OneTimeCode.purpose) == purpose,
+                col(OneTimeCode.used_at).is_(None),
+                col(OneTimeCode.expires_at) > now,
+            )
+        )
+        return result.first()
+
+    # -- linking accounts: one person from two ---------------------------------------------
+
+    async def attach_account(
+        self, person_id: int, *, transport: str, user_id: str, chat_id: str
+    ) -> Account:
+        """A messenger account the bot has not known so far joins an existing person."""
+        account = Account(
+            person_id=person_id, transport=transport, user_id=user_id, chat_id=chat_id
+        )
+        self.session.add(account)
+        await self.session.flush()
+        return account
+
+    async def merge_person(self, into_id: int, from_id: int) -> None:
+        """Fold person ``from_id`` into ``into_id`` (both messengers become one person).
+
+        ``into`` keeps its profile and settings; everything pointing to ``from`` moves
+        over unless ``into`` already has the same row (the same need declined, the same
+        organisation administered), then ``from``'s copy goes. Two active sign-ups for one
+        need become one, and the need gets the doubly taken spot back.
+        """
+        into = await self.session.get(Person, into_id)
+        source = await self.session.get(Person, from_id)
+        if into_id == from_id or into is None or source is None:
+            raise ValueError(f"cannot merge person {from_id} into {into_id}")
+        await self._merge_sign_ups(into_id, from_id)
+        for _name, model, column, _policy in PERSON_LINKS:
+            await self._move_rows(model, column, into_id, from_id)
+        if await self.session.get(VolunteerProfile, into_id) is None:
+            await self._move_rows(VolunteerProfile, "person_id", into_id, from_id)
+        else:
+            await self.session.exec(
+                delete(VolunteerProfile).where(col(VolunteerProfile.person_id) == from_id)
+            )
+        await self._move_rows(Account, "person_id", into_id, from_id)
+        into.display_name = into.display_name or source.display_name
+        into.locale = into.locale or source.locale
+        into.consented_at = into.consented_at or source.consented_at
+        self.session.add(into)
+        await self.session.flush()
+        await self.session.exec(delete(Person).where(col(Person.id) == from_id))
+
+    async def _merge_sign_ups(self, into_id: int, from_id: int) -> None:
+        """Settle the needs both people signed up for; the rest moves with the other rows."""
+        result = await self.session.exec(
+            select(SignUp).where(col(SignUp.person_id).in_([into_id, from_id]))
+        )
+        rows = list(result.all())
+        kept = {row.need_id: row for row in rows if row.person_id == into_id}
+        for theirs in (row for row in rows if row.person_id == from_id):
+            ours = kept.get(theirs.need_id)
+            if ours is None:
+                continue
+            if ours.status == "active" and theirs.status == "active":
+                await self.session.exec(
+                    update(Need)
+                    .where(col(Need.id) == theirs.need_id, col(Need.taken) > 0)
+                    .values(taken=col(Need.taken) - 1)
+                )
+            await self.session.delete(
+                ours if ours.status != "active" and theirs.status == "active" else theirs
+            )
+        await self.session.flush()
+
+    async def _move_rows(self, model: Any, column: str, into_id: int, from_id: int) -> None:
+        """Point ``model.column`` from one person to the other, dropping duplicate keys."""
+        table = model.__table__
+        others = [c for c in table.primary_key.columns if c.name != column]
+        if table.c[column].primary_key and len(others) == 1:
+            mine = table.alias()
+            taken = select(mine.c[others[0].name]).where(mine.c[column] == into_id)
+            await self.session.exec(
+                delete(model).where(
+                    col(getattr(model, column)) == from_id,
+                    col(getattr(model, others[0].name)).in_(taken),
+                )
+            )
+        await self.session.exec(
+            update(model).where(col(getattr(model, column)) == from_id).values({column: into_id})
+        )

@@ -31,6 +31,8 @@ class Person(SQLModel, table=True):
     created_at: datetime = _when(default_factory=utcnow)
     consented_at: datetime | None = _when(nullable=True, default=None)
     announcements: bool = True  # coordinators' broadcasts; each person can opt out
+    last_seen_at: datetime | None = _when(nullable=True, default=None)  # for data retention
+    retention_warned_at: datetime | None = _when(nullable=True, default=None)
 
 
 class Account(SQLModel, table=True):
@@ -125,6 +127,8 @@ class Need(SQLModel, table=True):
         default=None, foreign_key="person.id", nullable=True, ondelete="SET NULL"
     )
     filled_at: datetime | None = _when(nullable=True, default=None)
+    waves: int = 0  # push waves sent so far (escalation)
+    last_wave_at: datetime | None = _when(nullable=True, default=None)
     is_demo: bool = False
     created_at: datetime = _when(default_factory=utcnow)
 
