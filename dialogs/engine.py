@@ -80,6 +80,7 @@ class Engine:
             # Only a token issued by this engine can choose; a value from outside never does.
             event = replace(event, value=None, label="")
         outgoing: list[Outgoing] = []
+        committed: list[Callable[[], Awaitable[None]]] = []
         async with self.locks.hold(event.identity.conversation_key):
             try:
                 async with self.store.transaction() as uow:
@@ -95,12 +96,17 @@ class Engine:
                         ctx.conversation.data = dict(ctx.data)
                         await uow.conversations.save(ctx.conversation)
                     await uow.updates.record(event.identity.transport, event.event_id)
-                    outgoing = ctx.outgoing
+                    outgoing, committed = ctx.outgoing, ctx.committed
                     if self.outbox is not None:
                         await self._enqueue(uow, event, outgoing)
             except Exception:
                 log.exception("failed to handle %r", event)
                 return await self._apologise(event)
+        for action in committed:
+            try:
+                await action()
+            except Exception:
+                log.exception("after-commit action failed for %s", event.event_id)
         if self.outbox is not None:
             if outgoing:
                 self.outbox()

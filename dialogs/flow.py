@@ -150,6 +150,7 @@ class Context:
     services: dict[str, Any] = field(default_factory=dict)
     outgoing: list[Outgoing] = field(default_factory=list)
     forget: bool = False
+    committed: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def locale(self) -> str:
@@ -167,6 +168,10 @@ class Context:
     def send_to(self, identity: Identity, *replies: Reply) -> None:
         """Tell someone else, once this step's changes are committed."""
         self.outgoing.append(Outgoing(identity, list(replies)))
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once this step's changes are committed (e.g. push a new need)."""
+        self.committed.append(action)
 
     def forget_conversation(self) -> None:
         """Keep no trace of this chat (declined consent, deleted account)."""
