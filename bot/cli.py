@@ -13,6 +13,7 @@ from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.admin import add_admin_parser, run_admin
 from bot.app import build_engine, messengers_configured, prepare_database, serve
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import ConsoleTransport
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply schema migrations")
     commands.add_parser("demo-data", help="load the Aachen demo organisations and needs")
+    add_admin_parser(commands)
     return parser
 
 
@@ -89,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("database is up to date")
         elif args.command == "demo-data":
             asyncio.run(_demo_data(settings))
+        elif args.command == "admin":
+            return run_admin(args, settings)
         elif args.command == "chat":
             asyncio.run(_chat(settings))
         else:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
@@ -51,11 +51,20 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._url = engine.url.render_as_string(hide_password=False)
+        self._schema: str | None = None
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
     @classmethod
     def connect(cls, url: str, *, schema: str | None = None) -> Store:
-        return cls(create_engine(url, schema=schema))
+        store = cls(create_engine(url, schema=schema))
+        store._url, store._schema = url, schema
+        return store
+
+    @classmethod
+    def connect_like(cls, other: Store) -> Store:
+        """A second, independent connection pool to the same database: another instance."""
+        return cls.connect(other._url, schema=other._schema)
 
     @property
     def dialect(self) -> str:
@@ -76,6 +85,29 @@ class Store:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def singleton(self, name: str) -> AsyncIterator[bool]:
+        """Yield True if this process may run job ``name`` now.
+
+        On PostgreSQL a session advisory lock makes a singleton job run in one
+        instance only; SQLite deployments are single-instance, so always True.
+        """
+        if self.dialect != "postgresql":
+            yield True
+            return
+        async with self.engine.connect() as conn:
+            key = text("SELECT hashtext(:name)")
+            lock_id = (await conn.execute(key, {"name": f"engage:{name}"})).scalar_one()
+            taken = (
+                await conn.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": lock_id})
+            ).scalar_one()
+            try:
+                yield bool(taken)
+            finally:
+                if taken:
+                    await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
+                    await conn.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -24,6 +24,7 @@ from storage.models import (
     utcnow,
 )
 from storage.outbox import Outbox
+from storage.statistics import Broadcasts, Statistics
 from storage.volunteering import ContactRequests, Directory, Privacy, Profiles, SignUps
 
 
@@ -211,4 +212,6 @@ class UnitOfWork:
         self.privacy = Privacy(session)
         self.governance = Governance(session)
         self.outbox = Outbox(session)
+        self.statistics = Statistics(session)
+        self.broadcasts = Broadcasts(session)
         self.contacts = ContactRequests(session)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import col, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
@@ -84,6 +86,9 @@ class SignUps:
             self.session.add(existing)
         await self.session.flush()
         await self.session.refresh(need)
+        if need.taken >= need.capacity and need.filled_at is None:
+            need.filled_at = now  # for time-to-fill; kept if someone cancels later
+            self.session.add(need)
         return SignUpResult.OK
 
     async def cancel(self, need_id: int, person_id: int, now: datetime) -> bool:
@@ -326,3 +331,242 @@ class Privacy:
         for model in (VolunteerProfile, Account):
             await self.session.exec(delete(model).where(col(model.person_id) == person_id))
         await self.session.exec(delete(Person).where(col(Person.id) == person_id))
+
+
+class Pushes:
+    """The queries of the push jobs: who could hear about a need, and what was sent.
+
+    Jobs run outside any conversation, so they write with conflict-tolerant inserts
+    and atomic updates: two jobs pushing the same need at once (a publish hook and an
+    escalation tick, or two instances) never notify a person twice.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def volunteers_near(
+        self, latitude: float, longitude: float, radius_km: float, modes: tuple[str, ...]
+    ) -> list[tuple[VolunteerProfile, Person]]:
+        """Completed, unpaused profiles with one of these notify modes in a bounding box;
+        each volunteer's own radius is matching's job."""
+        dlat, dlon = Directory._box(latitude, longitude, radius_km)
+        result = await self.session.exec(
+            select(VolunteerProfile, Person)
+            .join(Person, col(Person.id) == col(VolunteerProfile.person_id))
+            .where(col(VolunteerProfile.completed_at).is_not(None))
+            .where(col(VolunteerProfile.paused).is_(False))
+            .where(col(VolunteerProfile.notify_mode).in_(modes))
+            .where(col(VolunteerProfile.latitude).between(latitude - dlat, latitude + dlat))
+            .where(col(VolunteerProfile.longitude).between(longitude - dlon, longitude + dlon))
+            .order_by(col(VolunteerProfile.person_id))
+        )
+        return [tuple(row) for row in result.all()]  # type: ignore[misc]
+
+    async def reachable_accounts(self, person_ids: list[int]) -> dict[int, list[Account]]:
+        """Every messenger account of these people that did not refuse delivery."""
+        if not person_ids:
+            return {}
+        result = await self.session.exec(
+            select(Account)
+            .where(col(Account.person_id).in_(person_ids))
+            .where(col(Account.unreachable_since).is_(None))
+            .order_by(col(Account.id))
+        )
+        accounts: dict[int, list[Account]] = {}
+        for account in result.all():
+            accounts.setdefault(account.person_id, []).append(account)
+        return accounts
+
+    async def signed_up_for(self, need_id: int) -> frozenset[int]:
+        result = await self.session.exec(
+            select(SignUp.person_id).where(SignUp.need_id == need_id, SignUp.status == "active")
+        )
+        return frozenset(person for person in result.all() if person is not None)
+
+    async def declined(self, need_id: int) -> frozenset[int]:
+        result = await self.session.exec(
+            select(NeedDecline.person_id).where(NeedDecline.need_id == need_id)
+        )
+        return frozenset(result.all())
+
+    async def notified_about(self, need_id: int) -> frozenset[int]:
+        result = await self.session.exec(
+            select(NeedNotification.person_id).where(NeedNotification.need_id == need_id)
+        )
+        return frozenset(result.all())
+
+    async def notified_since(self, person_ids: list[int], since: datetime) -> dict[int, int]:
+        """How many needs each of these people was told about since ``since``."""
+        if not person_ids:
+            return {}
+        result = await self.session.exec(
+            select(NeedNotification.person_id, func.count())
+            .where(col(NeedNotification.person_id).in_(person_ids))
+            .where(col(NeedNotification.sent_at) >= since)
+            .group_by(col(NeedNotification.person_id))
+        )
+        return {person: int(count) for person, count in result.all()}
+
+    async def claim(self, person_id: int, need_id: int, now: datetime) -> bool:
+        """Note that this person hears about this need; False if someone noted it first."""
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(NeedNotification)
+            .values(person_id=person_id, need_id=need_id, sent_at=now)
+            .on_conflict_do_nothing(index_elements=["person_id", "need_id"])
+        )
+        result = await self.session.exec(statement)  # type: ignore[call-overload]
+        return bool(result.rowcount)
+
+    async def mark_notified(self, person_ids: list[int], now: datetime) -> None:
+        """Fairness: the ranking prefers people who have not heard from us for a while."""
+        if person_ids:
+            await self.session.exec(
+                update(VolunteerProfile)
+                .where(col(VolunteerProfile.person_id).in_(person_ids))
+                .values(last_notified_at=now)
+            )
+
+    async def record_wave(self, need_id: int, now: datetime) -> None:
+        """Count the wave atomically, leaving ``taken`` to the sign-ups running beside us."""
+        await self.session.exec(
+            update(Need)
+            .where(col(Need.id) == need_id)
+            .values(waves=col(Need.waves) + 1, last_wave_at=now)
+        )
+
+    async def wave_candidates(self, now: datetime, undated_since: datetime) -> list[Need]:
+        """Open needs with spots left that may need another wave: dated ones still ahead,
+        and undated ones published since ``undated_since`` that no wave reached yet."""
+        result = await self.session.exec(
+            select(Need)
+            .join(Organisation, col(Organisation.id) == col(Need.organisation_id))
+            .where(Need.status == "open", Organisation.status == "approved")
+            .where(col(Need.taken) < col(Need.capacity))
+            .where(
+                (col(Need.starts_at) > now)
+                | (
+                    col(Need.starts_at).is_(None)
+                    & col(Need.last_wave_at).is_(None)
+                    & (col(Need.created_at) >= undated_since)
+                )
+            )
+            .order_by(col(Need.starts_at), col(Need.id))
+        )
+        return list(result.all())
+
+
+class JobQueries:
+    """What the scheduled jobs (digests, reminders, expiry, retention) ask the database.
+
+    Bulk changes are single conditional UPDATEs, so a job that runs twice, or on
+    two instances at once, changes each row only once.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def digest_profiles(
+        self, modes: tuple[str, ...]
+    ) -> list[tuple[Person, VolunteerProfile]]:
+        """Completed, unpaused profiles that want a digest, with a place to match around."""
+        result = await self.session.exec(
+            select(Person, VolunteerProfile)
+            .join(VolunteerProfile, col(VolunteerProfile.person_id) == col(Person.id))
+            .where(col(VolunteerProfile.notify_mode).in_(modes))
+            .where(col(VolunteerProfile.paused).is_(False))
+            .where(col(VolunteerProfile.completed_at).is_not(None))
+            .where(col(VolunteerProfile.latitude).is_not(None))
+            .order_by(col(Person.id))
+        )
+        return [tuple(row) for row in result.all()]  # type: ignore[misc]
+
+    async def signups_starting(
+        self, earliest: datetime, latest: datetime
+    ) -> list[tuple[SignUp, Need, Organisation]]:
+        """Active sign-ups of known people whose need (open or filled) starts in the range."""
+        result = await self.session.exec(
+            select(SignUp, Need, Organisation)
+            .join(Need, col(Need.id) == col(SignUp.need_id))
+            .join(Organisation, col(Organisation.id) == col(Need.organisation_id))
+            .where(SignUp.status == "active", col(SignUp.person_id).is_not(None))
+            .where(col(Need.status).in_(("open", "filled")))
+            .where(col(Need.starts_at).between(earliest, latest))
+            .order_by(col(Need.starts_at), col(SignUp.id))
+        )
+        return [tuple(row) for row in result.all()]  # type: ignore[misc]
+
+    async def close_past_needs(self, now: datetime, without_end: timedelta) -> int:
+        """Open dated needs that are over: past their end, or ``without_end`` after their
+        start when they have none. Long-term needs (no start) never expire."""
+        over = (col(Need.ends_at).is_not(None) & (col(Need.ends_at) <= now)) | (
+            col(Need.ends_at).is_(None) & (col(Need.starts_at) <= now - without_end)
+        )
+        result = await self.session.exec(
+            update(Need)
+            .where(Need.status == "open", col(Need.starts_at).is_not(None), over)
+            .values(status="closed")
+        )
+        return result.rowcount or 0
+
+    async def clear_ended_windows(self, now: datetime) -> int:
+        result = await self.session.exec(
+            update(VolunteerProfile)
+            .where(col(VolunteerProfile.window_end).is_not(None))
+            .where(col(VolunteerProfile.window_end) <= now)
+            .values(window_start=None, window_end=None)
+        )
+        return result.rowcount or 0
+
+    async def reset_stale_conversations(self, before: datetime) -> int:
+        """Leave dialogs nobody touched since ``before``; the language stays."""
+        result = await self.session.exec(
+            update(Conversation)
+            .where(col(Conversation.dialog).is_not(None))
+            .where(col(Conversation.updated_at) < before)
+            .values(dialog=None, step=None, data={}, menu_id=None, menu=[], menu_message_ref=None)
+        )
+        return result.rowcount or 0
+
+    @staticmethod
+    def _inactive_since(before: datetime) -> Any:
+        seen = col(Person.last_seen_at)
+        return (seen.is_not(None) & (seen < before)) | (
+            seen.is_(None) & (col(Person.created_at) < before)
+        )
+
+    async def inactive_unwarned(self, before: datetime) -> list[Person]:
+        """People not seen since ``before`` (or created before it and never seen), not warned."""
+        result = await self.session.exec(
+            select(Person)
+            .where(col(Person.retention_warned_at).is_(None), self._inactive_since(before))
+            .order_by(col(Person.id))
+        )
+        return list(result.all())
+
+    async def warned_before(self, before: datetime) -> list[Person]:
+        result = await self.session.exec(
+            select(Person)
+            .where(col(Person.retention_warned_at).is_not(None))
+            .where(col(Person.retention_warned_at) <= before)
+            .order_by(col(Person.id))
+        )
+        return list(result.all())
+
+    async def sole_admin_of(self, person_id: int) -> list[Organisation]:
+        """Organisations this person is the only admin of: erasing them would orphan these."""
+        admins = (
+            select(func.count())
+            .select_from(OrganisationAdmin)
+            .where(col(OrganisationAdmin.organisation_id) == col(Organisation.id))
+            .correlate(Organisation)
+            .scalar_subquery()
+        )
+        result = await self.session.exec(
+            select(Organisation)
+            .join(OrganisationAdmin, col(OrganisationAdmin.organisation_id) == col(Organisation.id))
+            .where(OrganisationAdmin.person_id == person_id, admins == 1)
+            .order_by(col(Organisation.name))
+        )
+        return list(result.all())

@@ -8,11 +8,9 @@ Create Date: 2026-11-22 06:17:07.575526
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 import storage.types
-
 
 revision = "0004"
 down_revision = "0003"
