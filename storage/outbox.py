@@ -70,7 +70,12 @@ class Outbox:
             .where(OutboxMessage.transport == transport)
             .where(col(OutboxMessage.state).in_(("pending", "sending")))
             .where(col(OutboxMessage.next_attempt_at) <= now)
-            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+            # Personal messages (replies, pushes, reports) before bulk announcements.
+            .order_by(
+                col(OutboxMessage.broadcast_id).is_not(None),
+                col(OutboxMessage.next_attempt_at),
+                col(OutboxMessage.id),
+            )
             .limit(limit)
         )
         if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
