@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.config import Settings
 from bot.matrix.transport import MatrixSettings, MatrixTransport
 from bot.outbox import OutboxWorker
+from bot.telegram.limiter import Limits
 from bot.telegram.transport import TelegramSettings, TelegramTransport
 from dialogs.engine import Engine
 from dialogs.events import Identity, Reply
@@ -62,8 +63,12 @@ class App:
             await transport.start()
         if self.worker is not None:
             await self.worker.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
 
     async def stop(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if self.worker is not None:
             await self.worker.stop()
         for transport in reversed(list(self.transports.values())):
@@ -126,7 +131,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     app = App(settings, store, engine)
     if settings.telegram_token:
         app.transports["telegram"] = TelegramTransport(
-            engine, telegram_settings(settings), mark_unreachable=app.mark_unreachable
+            engine,
+            telegram_settings(settings),
+            limits=Limits(global_per_second=settings.telegram_rate),
+            mark_unreachable=app.mark_unreachable,
         )
     if settings.matrix_homeserver:
         app.transports["matrix"] = MatrixTransport(engine, matrix_settings(settings))

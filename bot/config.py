@@ -41,6 +41,8 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
+    telegram_rate: int = 30
+    outbox_lease: int = 60
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     matrix_homeserver: str | None = None
@@ -133,9 +135,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not http_port:
         problems.append(f"ENGAGE_HTTP_PORT: {raw_port!r} is not a port number (1-65535)")
 
+    raw_lease = env.get("ENGAGE_OUTBOX_LEASE", "60").strip() or "60"
+    lease = int(raw_lease) if raw_lease.isdigit() and int(raw_lease) > 0 else 0
+    if not lease:
+        problems.append(f"ENGAGE_OUTBOX_LEASE: {raw_lease!r} is not a positive number of seconds")
+
     if problems:
         raise ConfigError(problems)
     return Settings(
+        outbox_lease=lease,
         **telegram,
         **matrix,
         http_host=http_host,
@@ -170,7 +178,12 @@ def _telegram_settings(env: Mapping[str, str], problems: list[str]) -> dict[str,
         )
     if (webhook or secret) and not token:
         problems.append("ENGAGE_TELEGRAM_TOKEN: needed when a Telegram webhook is configured")
+    raw_rate = env.get("ENGAGE_TELEGRAM_RATE", "30").strip() or "30"
+    rate = int(raw_rate) if raw_rate.isdigit() and int(raw_rate) > 0 else 0
+    if not rate:
+        problems.append(f"ENGAGE_TELEGRAM_RATE: {raw_rate!r} is not a positive whole number")
     return {
+        "telegram_rate": rate or 30,
         "telegram_token": token,
         "telegram_api_url": api_url,
         "telegram_webhook_url": webhook,

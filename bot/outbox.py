@@ -50,6 +50,7 @@ class OutboxWorker:
         batch: int = 100,
         concurrency: int = 30,
         poll_interval: float = 1.0,
+        lease: timedelta = timedelta(seconds=60),
         on_blocked: Callable[[Identity], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
@@ -58,6 +59,7 @@ class OutboxWorker:
         self.batch = batch
         self.concurrency = concurrency
         self.poll_interval = poll_interval
+        self.lease = lease
         self.on_blocked = on_blocked
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -93,7 +95,9 @@ class OutboxWorker:
     async def drain_once(self, transport: str, sender: Sender) -> int:
         """Claim one batch and send it; the number of messages handled."""
         async with self.store.transaction() as uow:
-            claimed = await uow.outbox.claim(transport, self.batch, self.engine.clock.now())
+            claimed = await uow.outbox.claim(
+                transport, self.batch, self.engine.clock.now(), self.lease
+            )
         if not claimed:
             return 0
         gate = asyncio.Semaphore(self.concurrency)

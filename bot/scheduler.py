@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from dialogs.broadcast_reports import report_broadcasts
 from dialogs.digests import send_digests
 from dialogs.flow import Clock, EngineConfig
 from dialogs.housekeeping import expire, retain
@@ -52,6 +53,7 @@ class Scheduler:
         every(self.run, IntervalTrigger(minutes=10), args=("reminders", send_reminders))
         every(self.run, IntervalTrigger(minutes=5), args=("expiry", expire), id="expiry")
         every(self.run, CronTrigger(hour=3, minute=30), args=("retention", retain))
+        every(self.run, IntervalTrigger(minutes=1), args=("broadcast-reports", report_broadcasts))
         self._scheduler.start()
 
     async def stop(self) -> None:
@@ -77,7 +79,13 @@ class Scheduler:
         return result
 
     async def need_published(self, need_id: int) -> None:
-        """Push a need right after it is published, without waiting for the next run."""
+        """Push a need right after it is published (called after the publishing commit);
+        runs beside the dialog, so the admin's answer does not wait for matching."""
+        task = asyncio.create_task(self._push_now(need_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _push_now(self, need_id: int) -> None:
         try:
             queued = await push_need(self.store, self.config, self.clock.now(), need_id)
         except Exception:
@@ -89,3 +97,7 @@ class Scheduler:
     async def spot_freed(self, need_id: int) -> None:
         """Someone cancelled: ask the next people at once."""
         await self.need_published(need_id)
+
+    def services(self) -> dict[str, Any]:
+        """The hooks dialogs call (see dialogs.posting, dialogs.reminders)."""
+        return {"on_need_published": self.need_published, "on_spot_freed": self.spot_freed}

@@ -7,6 +7,7 @@ menus, /cancel and /help from anywhere, and an apology instead of a traceback.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import secrets
@@ -80,7 +81,7 @@ class Engine:
             # Only a token issued by this engine can choose; a value from outside never does.
             event = replace(event, value=None, label="")
         outgoing: list[Outgoing] = []
-        committed: list[Callable[[], Awaitable[None]]] = []
+        committed: list[Callable[[], Awaitable[None] | None]] = []
         async with self.locks.hold(event.identity.conversation_key):
             try:
                 async with self.store.transaction() as uow:
@@ -104,7 +105,9 @@ class Engine:
                 return await self._apologise(event)
         for action in committed:
             try:
-                await action()
+                result = action()
+                if inspect.isawaitable(result):
+                    await result
             except Exception:
                 log.exception("after-commit action failed for %s", event.event_id)
         if self.outbox is not None:

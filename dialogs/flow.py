@@ -150,7 +150,7 @@ class Context:
     services: dict[str, Any] = field(default_factory=dict)
     outgoing: list[Outgoing] = field(default_factory=list)
     forget: bool = False
-    committed: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    committed: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
 
     @property
     def locale(self) -> str:
@@ -169,7 +169,7 @@ class Context:
         """Tell someone else, once this step's changes are committed."""
         self.outgoing.append(Outgoing(identity, list(replies)))
 
-    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+    def after_commit(self, action: Callable[[], Awaitable[None] | None]) -> None:
         """Run ``action`` once this step's changes are committed (e.g. push a new need)."""
         self.committed.append(action)
 

@@ -10,6 +10,7 @@ from dialogs.flow import Context, Step, buttons
 from dialogs.i18n import N_
 from dialogs.needs import (
     NO_PROFILE,
+    spot_freed,
     tell_organisation,
 )
 from dialogs.volunteer import (
@@ -122,6 +123,7 @@ async def on_unsign_yes(event: ButtonPress, ctx: Context, argument: str) -> Step
     assert need.id is not None
     if not await ctx.uow.signups.cancel(need.id, ctx.person.id, ctx.now()):
         return Step.stay(Reply(ctx._(NOT_SIGNED_UP)))
+    await spot_freed(ctx, need.id)
     person = ctx.person
     await tell_organisation(
         ctx,

@@ -205,3 +205,12 @@ def register(registry: Registry) -> None:
     registry.add_action("signup", on_signup)
     registry.add_action("decline", on_decline)
     registry.add_action("details", on_details)
+
+
+async def spot_freed(ctx: Context, need_id: int) -> None:
+    """Let the scheduler offer the spot to others once the cancellation is committed.
+
+    A failing hook is logged by the engine; the cancellation stands."""
+    hook = ctx.services.get("on_spot_freed")
+    if hook is not None:
+        ctx.after_commit(lambda: hook(need_id))

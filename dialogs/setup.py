@@ -14,6 +14,8 @@ from dialogs import (
     organisations,
     posting,
     profile,
+    pushes,
+    reminders,
     spontaneous,
 )
 from dialogs.engine import Registry
@@ -28,6 +30,8 @@ def build_registry() -> Registry:
     clubs.register(registry)
     contact.register(registry)
     profile.register(registry)
+    pushes.register(registry)
+    reminders.register(registry)
     posting.register(registry)  # before free time: an admin's "Brauchen morgen 3 Helfer"
     organisations.register(registry)
     coordination.register(registry)

@@ -63,7 +63,9 @@ class Outbox:
         result = await self.session.exec(statement)  # type: ignore[call-overload]
         return bool(result.rowcount)
 
-    async def claim(self, transport: str, limit: int, now: datetime) -> list[OutboxMessage]:
+    async def claim(
+        self, transport: str, limit: int, now: datetime, lease: timedelta = LEASE
+    ) -> list[OutboxMessage]:
         """Take up to ``limit`` due messages for one transport, oldest first."""
         due = (
             select(OutboxMessage.id)
@@ -89,7 +91,7 @@ class Outbox:
             .values(
                 state="sending",
                 attempts=col(OutboxMessage.attempts) + 1,
-                next_attempt_at=now + LEASE,
+                next_attempt_at=now + lease,
             )
         )
         result = await self.session.exec(

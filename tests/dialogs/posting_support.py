@@ -119,7 +119,10 @@ async def press_value(engine: Engine, user: str, value: str, transport: str = "c
     who = Identity(transport, user, user)
     shown = await engine.push(who, [Reply("?", buttons=buttons([("?", value)]))])
     event = ButtonPress(
-        identity=who, event_id=f"forged-{next(_events)}", token=shown[0].flat_buttons[0].token
+        identity=who,
+        event_id=f"forged-{next(_events)}",
+        token=shown[0].flat_buttons[0].token,
+        language_hint="en",
     )
     return "\n".join(reply.text for reply in await engine.handle(event))
 

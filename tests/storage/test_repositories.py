@@ -117,3 +117,18 @@ async def test_failed_transaction_keeps_nothing(store: Store) -> None:
             raise RuntimeError("abort")
     async with store.transaction() as uow:
         assert await uow.people.by_account("console", "u") is None
+
+
+async def test_singleton_jobs_run_in_one_instance_at_a_time(store: Store) -> None:
+    second = Store(store.engine) if store.dialect == "sqlite" else Store.connect_like(store)
+    async with store.singleton("digests") as first_may:
+        async with second.singleton("digests") as second_may:
+            assert first_may
+            # PostgreSQL: the advisory lock keeps the second instance out.
+            assert second_may == (store.dialect == "sqlite")
+        async with second.singleton("expiry") as other_job:
+            assert other_job
+    async with second.singleton("digests") as later:
+        assert later
+    if second is not store and store.dialect != "sqlite":
+        await second.dispose()
