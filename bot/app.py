@@ -7,11 +7,13 @@ import contextlib
 import logging
 import signal
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from bot.config import Settings
 from bot.matrix.transport import MatrixSettings, MatrixTransport
-from bot.outbox import OutboxWorker
+from bot.outbox import OutboxWorker, Outcome
+from bot.scheduler import Scheduler
 from bot.telegram.limiter import Limits
 from bot.telegram.transport import TelegramSettings, TelegramTransport
 from dialogs.engine import Engine
@@ -32,7 +34,7 @@ class Transport(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def deliver(self, identity: Identity, replies: list[Reply]) -> None: ...
+    async def deliver(self, identity: Identity, replies: list[Reply]) -> Outcome: ...
 
 
 @dataclass
@@ -41,16 +43,16 @@ class App:
     store: Store
     engine: Engine
     transports: dict[str, Transport] = field(default_factory=dict)
+    worker: OutboxWorker | None = None
+    scheduler: Scheduler | None = None
 
-    async def deliver(self, identity: Identity, replies: list[Reply]) -> None:
-        """Route a message the bot sends on its own to the recipient's messenger."""
+    async def deliver(self, identity: Identity, replies: list[Reply]) -> Outcome:
+        """Route a message to the recipient's messenger (direct mode, without outbox)."""
         transport = self.transports.get(identity.transport)
         if transport is None:
-            log.warning(
-                "no %s transport running; message to %s dropped", identity.transport, identity
-            )
-            return
-        await transport.deliver(identity, replies)
+            log.warning("no %s transport; message to %s dropped", identity.transport, identity)
+            return "failed"
+        return await transport.deliver(identity, replies)
 
     async def mark_unreachable(self, identity: Identity) -> None:
         async with self.store.transaction() as uow:
@@ -75,6 +77,7 @@ class App:
             with contextlib.suppress(Exception):
                 await transport.stop()
         await self.store.dispose()
+        log.info("stopped")
 
 
 def messengers_configured(settings: Settings) -> list[str]:
@@ -138,8 +141,16 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         )
     if settings.matrix_homeserver:
         app.transports["matrix"] = MatrixTransport(engine, matrix_settings(settings))
-    app.worker = OutboxWorker(store, engine, dict(app.transports), on_blocked=app.mark_unreachable)
+    app.worker = OutboxWorker(
+        store,
+        engine,
+        dict(app.transports),
+        lease=timedelta(seconds=settings.outbox_lease),
+        on_blocked=app.mark_unreachable,
+    )
     engine.outbox = app.worker.wake
+    app.scheduler = Scheduler(store, engine.config, engine.clock, queued=app.worker.wake)
+    engine.services.update(app.scheduler.services())
     return app
 
 

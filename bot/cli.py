@@ -43,6 +43,9 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # One line per HTTP request drowns everything else; keep their warnings only.
+    for chatty in ("httpx", "httpcore", "apscheduler.executors.default"):
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
 
 
 async def _chat(settings: Settings) -> None:

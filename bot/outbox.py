@@ -63,6 +63,11 @@ class OutboxWorker:
         self.on_blocked = on_blocked
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # One bookkeeping write at a time: on SQLite, concurrent writers would only
+        # wait for each other's lock inside the driver's thread, where a shutdown
+        # cannot interrupt them.
+        self._writing = asyncio.Lock()
+        self._stopping = False
 
     def wake(self) -> None:
         """Called after a transaction queued messages: send now, not at the next poll."""
@@ -72,29 +77,34 @@ class OutboxWorker:
         for name, sender in self.senders.items():
             self._tasks.append(asyncio.create_task(self._loop(name, sender), name=f"outbox-{name}"))
 
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def stop(self, grace: float = 10.0) -> None:
+        """Finish the batch in hand (up to ``grace`` seconds), then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self._tasks.clear()
 
     async def _loop(self, transport: str, sender: Sender) -> None:
-        while True:
+        while not self._stopping:
             try:
                 sent = await self.drain_once(transport, sender)
             except Exception:
                 log.exception("outbox loop for %s failed; going on", transport)
                 sent = 0
-            if sent == 0:
+            if sent == 0 and not self._stopping:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 
     async def drain_once(self, transport: str, sender: Sender) -> int:
         """Claim one batch and send it; the number of messages handled."""
-        async with self.store.transaction() as uow:
+        async with self._writing, self.store.transaction() as uow:
             claimed = await uow.outbox.claim(
                 transport, self.batch, self.engine.clock.now(), self.lease
             )
@@ -113,15 +123,24 @@ class OutboxWorker:
         assert message.id is not None
         identity = Identity(message.transport, message.user_id, message.chat_id)
         try:
-            prepared = await self.engine.push(identity, payload_to_replies(message.payload))
-            outcome: Outcome = await sender.deliver(identity, prepared)
+            replies = payload_to_replies(message.payload)
+            if any(reply.buttons for reply in replies):
+                async with self._writing:  # issuing tokens writes the recipient's menu
+                    replies = await self.engine.push(identity, replies)
+            outcome: Outcome = await sender.deliver(identity, replies)
         except Exception as error:
             log.exception("sending outbox message %s failed", message.id)
             outcome, detail = "retry", str(error)
         else:
             detail = ""
+        await self._record(message, identity, outcome, detail)
+
+    async def _record(
+        self, message: OutboxMessage, identity: Identity, outcome: Outcome, detail: str
+    ) -> None:
+        assert message.id is not None
         now = self.engine.clock.now()
-        async with self.store.transaction() as uow:
+        async with self._writing, self.store.transaction() as uow:
             if outcome == "retry" and message.attempts >= MAX_ATTEMPTS:
                 outcome, detail = "failed", detail or "too many attempts"
             if outcome == "retry":
