@@ -17,6 +17,25 @@ from dialogs.i18n import N_
 
 NOT_ALLOWED = N_("Sorry, you are not allowed to do that.")
 
+# The extra commands each role sees in a messenger's command menu (not in /help for all).
+ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
+    "admin": ("need", "needs", "org"),
+    "coordinator": ("approve", "broadcast", "broadcasts", "stats"),
+    "operator": ("municipality", "municipalities", "coordinator", "coordinators"),
+}
+
+
+def menu_commands(roles: Roles) -> tuple[str, ...]:
+    """The privileged commands worth listing for someone with these roles."""
+    names: list[str] = []
+    if roles.admin_of or roles.operator:
+        names += ROLE_COMMANDS["admin"]
+    if roles.coordinator_of or roles.operator:
+        names += ROLE_COMMANDS["coordinator"]
+    if roles.operator:
+        names += ROLE_COMMANDS["operator"]
+    return tuple(names)
+
 
 @dataclass(frozen=True)
 class Roles:

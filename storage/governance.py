@@ -360,3 +360,18 @@ class Governance:
         await self.session.exec(
             update(model).where(col(getattr(model, column)) == from_id).values({column: into_id})
         )
+
+    async def privileged_accounts(
+        self, transport: str
+    ) -> list[tuple[Account, frozenset[int], frozenset[int]]]:
+        """Accounts of admins and coordinators on one messenger, with their roles."""
+        result = await self.session.exec(
+            select(Account).where(Account.transport == transport).order_by(col(Account.id))
+        )
+        accounts = []
+        for account in result.all():
+            coordinated = await self.coordinated_by(account.person_id)
+            administered = await self.administered_by(account.person_id)
+            if coordinated or administered:
+                accounts.append((account, coordinated, administered))
+        return accounts

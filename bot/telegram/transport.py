@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Bot, BotCommand, Message, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -36,6 +36,7 @@ from dialogs.events import (
     parse_command,
 )
 from dialogs.i18n import Translator, available_locales, match_locale
+from dialogs.roles import Roles, menu_commands
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -170,16 +171,45 @@ class TelegramTransport:
         await self.application.update_queue.put(update)
         return web.Response(text="ok")
 
+    def _menu(self, locale: str | None, extra: tuple[str, ...] = ()) -> list[BotCommand]:
+        commands = self.engine.registry.commands
+        t = Translator(locale or self.engine.config.default_locale, self.engine.config.tz)
+        names = [n for n, spec in commands.items() if spec.public] + [
+            n for n in extra if n in commands
+        ]
+        return [BotCommand(n, t.gettext(commands[n].description)[:256]) for n in names]
+
     async def _publish_commands(self) -> None:
-        """Command menus in every language we speak, plus the default one."""
-        specs = [s for s in self.engine.registry.commands.values() if s.public]
+        """Command menus in every language we speak, plus the default one; admins and
+        coordinators get theirs in their own chat (refreshed at every start)."""
         for locale in (None, *available_locales()):
-            t = Translator(locale or self.engine.config.default_locale, self.engine.config.tz)
-            commands = [BotCommand(s.name, t.gettext(s.description)[:256]) for s in specs]
+            commands = self._menu(locale)
             with contextlib.suppress(DeliveryError):
                 await self._call(
                     None,
                     lambda c=commands, lc=locale: self.bot.set_my_commands(c, language_code=lc),
+                )
+        await self.publish_role_commands()
+
+    async def publish_role_commands(self) -> None:
+        operators = {
+            user for transport, user in self.engine.config.operators if transport == TRANSPORT
+        }
+        async with self.engine.store.transaction() as uow:
+            privileged = await uow.governance.privileged_accounts(TRANSPORT)
+            locales = {}
+            for account, _coordinated, _administered in privileged:
+                person = await uow.people.by_account(TRANSPORT, account.user_id)
+                locales[account.id] = person.locale if person else None
+        for account, coordinated, administered in privileged:
+            roles = Roles(
+                account.person_id, account.user_id in operators, coordinated, administered
+            )
+            commands = self._menu(locales[account.id], menu_commands(roles))
+            scope = BotCommandScopeChat(int(account.chat_id))
+            with contextlib.suppress(DeliveryError, ChatUnreachable, ValueError):
+                await self._call(
+                    None, lambda c=commands, sc=scope: self.bot.set_my_commands(c, scope=sc)
                 )
 
     # -- incoming --------------------------------------------------------------

@@ -385,3 +385,32 @@ async def test_replies_are_paced_to_the_strict_limits(
         assert telegram_api.too_many_requests == 0
         times = sorted(c.time for c in telegram_api.calls_to("sendMessage") if c.chat_id == USER)
         assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+
+
+async def test_admins_and_coordinators_get_their_commands_in_their_own_chat(
+    telegram_api: FakeTelegramAPI, sqlite_store: Store, clock: FixedClock
+) -> None:
+    await load_demo_data(sqlite_store, now=clock.now())
+    async with sqlite_store.transaction() as uow:
+        admin = await uow.people.create_with_account(
+            transport="telegram", user_id="9001", chat_id="9001", locale="en"
+        )
+        coordinator = await uow.people.create_with_account(
+            transport="telegram", user_id="9002", chat_id="9002"
+        )
+        organisation = (await uow.organisations.approved())[0]
+        await uow.governance.add_admin(organisation.id, admin.id)
+        municipality = (await uow.governance.municipalities())[0]
+        await uow.governance.appoint_coordinator(municipality.id, coordinator.id)
+    async for _bot in start_bot(telegram_api, sqlite_store, build_registry(), clock=clock):
+        scoped = {
+            call.params["scope"]["chat_id"]: [c["command"] for c in call.params["commands"]]
+            for call in telegram_api.calls_to("setMyCommands")
+            if call.params.get("scope", {}).get("type") == "chat"
+        }
+    assert {"need", "needs", "org"} <= set(scoped[9001]) and "broadcast" not in scoped[9001]
+    assert {"approve", "broadcast", "stats"} <= set(scoped[9002])
+    assert "approve" not in scoped[9001] and "municipality" not in scoped[9002]
+    assert "matches" in scoped[9001]  # the everyday commands stay in the menu
+    public = next(c for c in telegram_api.calls_to("setMyCommands") if "scope" not in c.params)
+    assert "broadcast" not in [c["command"] for c in public.params["commands"]]
