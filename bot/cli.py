@@ -44,7 +44,7 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     # One line per HTTP request drowns everything else; keep their warnings only.
-    for chatty in ("httpx", "httpcore", "apscheduler.executors.default"):
+    for chatty in ("httpx", "httpcore", "apscheduler.executors.default", "alembic"):
         logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
 
 
