@@ -131,12 +131,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     matrix = _matrix_settings(env, problems)
     http_host = env.get("ENGAGE_HTTP_HOST", "127.0.0.1").strip() or "127.0.0.1"
     raw_port = env.get("ENGAGE_HTTP_PORT", "8080").strip() or "8080"
-    http_port = int(raw_port) if raw_port.isdigit() and 0 < int(raw_port) < 65536 else 0
+    http_port = int(raw_port) if raw_port.isdecimal() and 0 < int(raw_port) < 65536 else 0
     if not http_port:
         problems.append(f"ENGAGE_HTTP_PORT: {raw_port!r} is not a port number (1-65535)")
 
     raw_lease = env.get("ENGAGE_OUTBOX_LEASE", "60").strip() or "60"
-    lease = int(raw_lease) if raw_lease.isdigit() and int(raw_lease) > 0 else 0
+    lease = int(raw_lease) if raw_lease.isdecimal() and int(raw_lease) > 0 else 0
     if not lease:
         problems.append(f"ENGAGE_OUTBOX_LEASE: {raw_lease!r} is not a positive number of seconds")
 
@@ -179,7 +179,7 @@ def _telegram_settings(env: Mapping[str, str], problems: list[str]) -> dict[str,
     if (webhook or secret) and not token:
         problems.append("ENGAGE_TELEGRAM_TOKEN: needed when a Telegram webhook is configured")
     raw_rate = env.get("ENGAGE_TELEGRAM_RATE", "30").strip() or "30"
-    rate = int(raw_rate) if raw_rate.isdigit() and int(raw_rate) > 0 else 0
+    rate = int(raw_rate) if raw_rate.isdecimal() and int(raw_rate) > 0 else 0
     if not rate:
         problems.append(f"ENGAGE_TELEGRAM_RATE: {raw_rate!r} is not a positive whole number")
     return {

@@ -99,7 +99,7 @@ async def on_clubs(event: Event, ctx: Context) -> Step:
 
 async def on_clubs_more(event: ButtonPress, ctx: Context, argument: str) -> Step:
     profile = await require_profile(ctx)
-    if profile is None or not argument.isdigit():
+    if profile is None or not argument.isdecimal():
         return Step.stay(Reply(ctx._(NO_PROFILE)))
     return Step.stay(*await clubs_page(ctx, profile, offset=int(argument)))
 
@@ -129,7 +129,7 @@ def unreachable(ctx: Context, organisation: Organisation) -> Reply:
 
 
 async def listed(ctx: Context, organisation_id: object) -> Organisation | None:
-    if not str(organisation_id).isdigit():
+    if not str(organisation_id).isdecimal():
         return None
     organisation = await ctx.uow.directory.organisation(int(str(organisation_id)))
     return organisation if organisation and organisation.status == "approved" else None

@@ -36,7 +36,7 @@ async def volunteer_accounts(ctx: Context, request: ContactRequest) -> list[Acco
 
 
 async def find_request(ctx: Context, argument: object) -> Found:
-    if not str(argument).isdigit():
+    if not str(argument).isdecimal():
         return None
     request = await ctx.uow.contacts.get(int(str(argument)))
     if request is None:

@@ -292,7 +292,7 @@ async def on_coords(event: ButtonPress, ctx: Context, argument: str) -> Step:
     if not (await roles_of(ctx)).operator:
         return refusal(ctx)
     municipality = (
-        await ctx.uow.governance.municipality(int(argument)) if argument.isdigit() else None
+        await ctx.uow.governance.municipality(int(argument)) if argument.isdecimal() else None
     )
     if municipality is None:
         return Step.stay(Reply(ctx._("This municipality does not exist any more.")))
@@ -305,7 +305,7 @@ async def appointment(ctx: Context, argument: str) -> tuple[Roles, Municipality,
     if not roles.operator:
         return refusal(ctx)
     municipality_id, _, person_id = argument.partition(":")
-    if not (municipality_id.isdigit() and person_id.isdigit()):
+    if not (municipality_id.isdecimal() and person_id.isdecimal()):
         return refusal(ctx)
     municipality = await ctx.uow.governance.municipality(int(municipality_id))
     coordinators = await ctx.uow.governance.coordinators(int(municipality_id))

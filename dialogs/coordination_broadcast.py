@@ -202,7 +202,7 @@ async def ask_radius(ctx: Context) -> list[Reply]:
 @broadcast.handle("radius")
 async def on_radius(event: Event, ctx: Context) -> Step:
     choice = (pressed(event) or "").removeprefix("km:")
-    if not choice.isdigit() or int(choice) not in RADII_KM:
+    if not choice.isdecimal() or int(choice) not in RADII_KM:
         return Step.stay(Reply(ctx._(BUTTONS_ONLY)))
     code = ctx.data.get("postal_code", "")
     ctx.data["audience"] = {"kind": "radius", "postal_code": code, "radius_km": int(choice)}

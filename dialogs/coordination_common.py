@@ -75,7 +75,7 @@ async def check_new_municipality(uow: UnitOfWork, district_key: str, name: str) 
     key, name = district_key.strip(), " ".join(name.split())
     slug = slugify(name)
     draft = NewMunicipality(key, name, slug)
-    if not (key.isascii() and key.isdigit() and district_codes(key)):
+    if not (key.isascii() and key.isdecimal() and district_codes(key)):
         return NewMunicipality(key, name, slug, "district")
     if not slug or len(name) > MAX_MUNICIPALITY_NAME:
         return NewMunicipality(key, name, slug, "name")
@@ -128,7 +128,7 @@ async def municipality_named(ctx: Context, roles: Roles, slug: str) -> Municipal
 
 async def municipality_pressed(ctx: Context, roles: Roles, argument: str) -> Municipality | None:
     """The municipality behind a button, if this person may act for it right now."""
-    if not argument.isdigit() or not roles.coordinates(int(argument)):
+    if not argument.isdecimal() or not roles.coordinates(int(argument)):
         return None
     return await ctx.uow.governance.municipality(int(argument))
 

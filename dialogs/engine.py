@@ -368,7 +368,7 @@ class Engine:
     @staticmethod
     def _resolve_token(token: str, conversation: Conversation) -> tuple[str, str] | None:
         menu_id, _, index = token.partition(":")
-        if not conversation.menu_id or menu_id != conversation.menu_id or not index.isdigit():
+        if not conversation.menu_id or menu_id != conversation.menu_id or not index.isdecimal():
             return None
         position = int(index)
         if position >= len(conversation.menu):
@@ -382,7 +382,7 @@ class Engine:
         if not conversation.menu:
             return None
         candidate = text.strip().rstrip(".)").strip()
-        if candidate.isdigit():
+        if candidate.isdecimal():
             position = int(candidate) - 1
             if 0 <= position < len(conversation.menu):
                 label, value = conversation.menu[position]

@@ -153,7 +153,7 @@ _VERB_NUMBER = re.compile(
 def _number(word: str | None) -> int | None:
     if word is None:
         return None
-    return int(word) if word.isdigit() else word_value(NUMBER_WORDS, word)
+    return int(word) if word.isdecimal() else word_value(NUMBER_WORDS, word)
 
 
 def _read_count(scratch: Scratch) -> tuple[int | None, bool]:

@@ -165,7 +165,7 @@ def _days(scratch: Scratch, when: When, today: date) -> None:
     for found in (scratch.first(_IN_DAYS), scratch.first(_IN_A_WEEK)):
         if found is not None and when.offset is None:
             n = found.groupdict().get("n") or "7"
-            when.offset = int(n) if n.isdigit() else word_value(NUMBER_WORDS, n)
+            when.offset = int(n) if n.isdecimal() else word_value(NUMBER_WORDS, n)
     for pattern, part in _PARTS:
         if scratch.first(pattern) is not None:
             when.part = when.part or part
@@ -295,7 +295,7 @@ def _duration(scratch: Scratch, when: When) -> None:
     if found is None:
         return
     n = found["n"].replace(",", ".")
-    amount = float(n) if n[0].isdigit() else word_value(NUMBER_WORDS, n)
+    amount = float(n) if n[0].isdecimal() else word_value(NUMBER_WORDS, n)
     if amount is None:
         return
     minutes = int(amount if found["unit"].lower().startswith("m") else amount * 60)
@@ -305,7 +305,7 @@ def _duration(scratch: Scratch, when: When) -> None:
 
 def _spoken(found: re.Match[str], hint: str | None) -> tuple[int, int] | None:
     raw = found["h"]
-    hour = int(raw) if raw.isdigit() else word_value(NUMBER_WORDS, raw)
+    hour = int(raw) if raw.isdecimal() else word_value(NUMBER_WORDS, raw)
     offset = word_value(_SPOKEN_OFFSET, found["kind"])
     if hour is None or offset is None or not 1 <= hour <= 12:
         return None

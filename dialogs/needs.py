@@ -106,14 +106,14 @@ async def on_matches(event: Event, ctx: Context) -> Step:
 
 async def on_more(event: ButtonPress, ctx: Context, argument: str) -> Step:
     profile = await require_profile(ctx)
-    if profile is None or not argument.isdigit():
+    if profile is None or not argument.isdecimal():
         return Step.stay(Reply(ctx._(NO_PROFILE)))
     return Step.stay(*await matches_page(ctx, profile, offset=int(argument)))
 
 
 async def on_widen(event: ButtonPress, ctx: Context, argument: str) -> Step:
     profile = await require_profile(ctx)
-    if profile is None or not argument.isdigit() or int(argument) not in RADII_KM:
+    if profile is None or not argument.isdecimal() or int(argument) not in RADII_KM:
         return Step.stay(Reply(ctx._(NO_PROFILE)))
     profile.radius_km = float(argument)
     await ctx.uow.profiles.save(profile)
@@ -124,7 +124,7 @@ async def on_widen(event: ButtonPress, ctx: Context, argument: str) -> Step:
 
 
 async def _need(ctx: Context, argument: str) -> tuple[Need, Organisation] | None:
-    return await ctx.uow.directory.need(int(argument)) if argument.isdigit() else None
+    return await ctx.uow.directory.need(int(argument)) if argument.isdecimal() else None
 
 
 async def tell_organisation(

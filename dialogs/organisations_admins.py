@@ -217,7 +217,7 @@ async def on_choose(event: Event, ctx: Context) -> Step:
     if choice == "cancel":
         return Step.finish(Reply(ctx._("Cancelled – nobody was removed.")))
     person_id = choice.removeprefix("person:")
-    if not choice.startswith("person:") or not person_id.isdigit():
+    if not choice.startswith("person:") or not person_id.isdecimal():
         return Step.stay(Reply(ctx._(BUTTONS_ONLY)))
     person = await ctx.uow.governance.person(int(person_id))
     if person is None:

@@ -187,7 +187,9 @@ async def on_org_answer(event: ButtonPress, ctx: Context, argument: str) -> Step
         return Step.stay(Reply(problem))
     assert organisation is not None
     data = {"org": organisation.id, "name": organisation.name, "as": "applicant"}
-    return Step.start(question.name, data=data | {"asker": int(asker) if asker.isdigit() else None})
+    return Step.start(
+        question.name, data=data | {"asker": int(asker) if asker.isdecimal() else None}
+    )
 
 
 @question.ask("write")

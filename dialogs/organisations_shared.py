@@ -43,7 +43,7 @@ def has_consented(ctx: Context) -> bool:
 async def organisation_from(ctx: Context, argument: object) -> Organisation | None:
     """The organisation a button or dialog names; None for anything else."""
     text = str(argument)
-    if not text.isdigit():
+    if not text.isdecimal():
         return None
     return await ctx.uow.directory.organisation(int(text))
 

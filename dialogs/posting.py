@@ -118,7 +118,7 @@ async def ask_org(ctx: Context) -> list[Reply]:
 @post.handle("org")
 async def on_org(event: Event, ctx: Context) -> Step:
     choice = (pressed(event) or "").removeprefix("org:")
-    if not choice.isdigit() or int(choice) not in ctx.data.get("orgs", []):
+    if not choice.isdecimal() or int(choice) not in ctx.data.get("orgs", []):
         return Step.stay(Reply(ctx._(BUTTONS_ONLY)))
     if not (await roles_of(ctx)).administers(int(choice)):
         return Step.finish(Reply(ctx._(NOT_ALLOWED)))
@@ -204,7 +204,7 @@ async def ask_count(ctx: Context) -> list[Reply]:
 async def on_count(event: Event, ctx: Context) -> Step:
     text = event.text.strip() if isinstance(event, TextMessage) else ""
     number = text.split()[0] if text else ""
-    if not number.isdigit() or len(number) > 4:
+    if not number.isdecimal() or len(number) > 4:
         return Step.stay(Reply(ctx._("Please write a number, e.g. 3.")))
     if problem := count_problem(ctx, int(number)):
         return Step.stay(Reply(problem))

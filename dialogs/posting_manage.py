@@ -112,7 +112,7 @@ async def managed(ctx: Context, argument: str) -> Managed | None:
 
     A missing need gets the same answer as a foreign one: ids cannot be probed."""
     roles = await roles_of(ctx)
-    found = await ctx.uow.directory.need(int(argument)) if argument.isdigit() else None
+    found = await ctx.uow.directory.need(int(argument)) if argument.isdecimal() else None
     if found is None or not roles.administers(found[0].organisation_id):
         return None
     return roles, found[0], found[1]

@@ -314,7 +314,7 @@ async def on_now(event: Event, ctx: Context) -> Step:
 
 async def on_now_more(event: ButtonPress, ctx: Context, argument: str) -> Step:
     profile = await require_profile(ctx)
-    if profile is None or not argument.isdigit():
+    if profile is None or not argument.isdecimal():
         return Step.stay(Reply(ctx._(NO_PROFILE)))
     if active_window(ctx, profile) is None:
         return Step.stay(

@@ -321,7 +321,7 @@ def is_over(need: Need, now: datetime) -> bool:
 
 async def own_signup(ctx: Context, argument: str) -> tuple[Need, Organisation] | None:
     """The need behind a cancel button, if this person is still signed up and it lies ahead."""
-    if ctx.person is None or ctx.person.id is None or not argument.isdigit():
+    if ctx.person is None or ctx.person.id is None or not argument.isdecimal():
         return None
     if int(argument) not in await ctx.uow.signups.need_ids_of(ctx.person.id):
         return None

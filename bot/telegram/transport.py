@@ -338,7 +338,7 @@ class TelegramTransport:
 
     async def _menu_message(self, key: str) -> int | None:
         ref = await self.engine.menu_message(key)
-        return int(ref) if ref and ref.isdigit() else None
+        return int(ref) if ref and ref.isdecimal() else None
 
     async def _edit(
         self, chat_id: int, message_id: int, text: str, keyboard: Any, identity: Identity

@@ -236,3 +236,13 @@ async def test_broken_database_still_gets_an_apology(tmp_path) -> None:  # type:
     )
     assert len(replies) == 1 and "schiefgelaufen" in replies[0].text
     await store.dispose()
+
+
+async def test_digits_that_are_not_decimal_are_text_not_a_choice(chat: Chat) -> None:
+    """'²' passes str.isdigit() but int() refuses it: found by the property test."""
+    await chat.send("/language")
+    for odd in ("²", "½", "①"):
+        await chat.send(odd)
+        assert "Bitte wähle eine Sprache" in chat.text
+    await chat.send("٢")  # an Arabic-Indic two is a real digit: the second button
+    assert "English" in chat.text
