@@ -14,6 +14,7 @@ import secrets
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from dialogs.events import (
@@ -43,6 +44,7 @@ from storage.models import Conversation
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
+SEEN_EVERY = timedelta(hours=1)  # how precisely retention needs "last seen"
 Deliver = Callable[[Identity, list[Reply]], Awaitable[None]]
 ACTION_PREFIX = "@"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029]")
@@ -85,6 +87,8 @@ class Engine:
         async with self.locks.hold(event.identity.conversation_key):
             try:
                 async with self.store.transaction() as uow:
+                    # A read here and the insert at commit: taking SQLite's write lock
+                    # at the start would make every other conversation wait for this one.
                     if await uow.updates.seen(event.identity.transport, event.event_id):
                         log.info("duplicate update %s ignored", event.event_id)
                         return []
@@ -96,10 +100,10 @@ class Engine:
                         self._issue_menu(ctx, replies)
                         ctx.conversation.data = dict(ctx.data)
                         await uow.conversations.save(ctx.conversation)
-                    await uow.updates.record(event.identity.transport, event.event_id)
                     outgoing, committed = ctx.outgoing, ctx.committed
                     if self.outbox is not None:
                         await self._enqueue(uow, event, outgoing)
+                    await uow.updates.record(event.identity.transport, event.event_id)
             except Exception:
                 log.exception("failed to handle %r", event)
                 return await self._apologise(event)
@@ -161,10 +165,7 @@ class Engine:
     async def remember_menu_message(self, key: str, message_ref: str) -> None:
         """Transports that can edit messages note which message shows the live menu."""
         async with self.store.transaction() as uow:
-            conversation = await uow.conversations.get(key)
-            if conversation is not None:
-                conversation.menu_message_ref = message_ref
-                await uow.conversations.save(conversation)
+            await uow.conversations.set_menu_message(key, message_ref)
 
     async def menu_message(self, key: str) -> str | None:
         async with self.store.transaction() as uow:
@@ -178,10 +179,15 @@ class Engine:
         conversation = await uow.conversations.get_or_create(
             who.conversation_key, transport=who.transport, user_id=who.user_id, chat_id=who.chat_id
         )
-        person = await uow.people.by_account(who.transport, who.user_id)
-        if person is not None:
-            await uow.people.reachable_again(who.transport, who.user_id)
-            person.last_seen_at, person.retention_warned_at = self.clock.now(), None
+        found = await uow.people.with_account(who.transport, who.user_id)
+        person = found[0] if found else None
+        if found is not None:
+            person, account = found
+            now = self.clock.now()
+            if account.unreachable_since is not None:  # they wrote: reachable again
+                account.unreachable_since = None
+            if person.last_seen_at is None or now - person.last_seen_at > SEEN_EVERY:
+                person.last_seen_at, person.retention_warned_at = now, None
         locale = (
             (person.locale if person else None)
             or conversation.locale

@@ -67,8 +67,19 @@ class Conversations:
         return conversation
 
     async def save(self, conversation: Conversation) -> None:
+        """Write only when something changed: most steps leave the row as it was."""
+        state = inspect(conversation)
+        if state.persistent and not self.session.is_modified(conversation):
+            return
         conversation.updated_at = utcnow()
         self.session.add(conversation)
+
+    async def set_menu_message(self, key: str, message_ref: str) -> None:
+        await self.session.exec(
+            update(Conversation)
+            .where(col(Conversation.key) == key)
+            .values(menu_message_ref=message_ref)
+        )
 
     async def delete(self, conversation: Conversation) -> None:
         """Delete this conversation unless a bulk delete in this transaction already did."""
@@ -92,6 +103,15 @@ class Conversations:
 class People:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def with_account(self, transport: str, user_id: str) -> tuple[Person, Account] | None:
+        result = await self.session.exec(
+            select(Person, Account)
+            .join(Account, col(Account.person_id) == col(Person.id))
+            .where(Account.transport == transport, Account.user_id == user_id)
+        )
+        row = result.first()
+        return (row[0], row[1]) if row else None
 
     async def by_account(self, transport: str, user_id: str) -> Person | None:
         result = await self.session.exec(

@@ -50,6 +50,9 @@ PACED_METHODS = frozenset(
 )
 
 
+LATE_WAKE = 0.02  # seconds past its slot after which a send takes a new one
+
+
 @dataclass(frozen=True)
 class Limits:
     global_per_second: int = 30
@@ -164,7 +167,10 @@ class FloodLimiter(BaseRateLimiter[int]):
             async with self._lock:
                 at = self.schedule.reserve(chat_id, self.clock())
             await asyncio.sleep(max(0.0, at - self.clock()))
-            if self.clock() >= self.schedule.paused_until:
+            now = self.clock()
+            if now - at > LATE_WAKE:
+                continue  # woke too late (GC pause, busy loop): sending now could burst
+            if now >= self.schedule.paused_until:
                 return
             # A RetryAfter arrived while we waited: queue up again behind the pause.
 

@@ -23,6 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.outbox import Outcome
+from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.limiter import FloodLimiter, Limits, seconds_of
 from bot.telegram.render import chunks_for
 from dialogs.engine import Engine
@@ -102,10 +103,20 @@ class TelegramTransport:
             .base_url(self.settings.api_url)
             .rate_limiter(self.limiter)
             .concurrent_updates(True)
-            .connect_timeout(10)
-            .read_timeout(self.settings.request_timeout)
-            .write_timeout(self.settings.request_timeout)
-            .get_updates_read_timeout(self.settings.poll_timeout + 10)
+            # aiohttp instead of PTB's httpx: about a sixth of the CPU per Bot API call.
+            # Timeouts and pool sizes as the builder had them (PTB's 256 covers the
+            # limiter's concurrent sends); the builder refuses timeouts next to a request.
+            .request(
+                AiohttpRequest(
+                    connection_pool_size=256,
+                    read_timeout=self.settings.request_timeout,
+                    write_timeout=self.settings.request_timeout,
+                    connect_timeout=10,
+                )
+            )
+            .get_updates_request(
+                AiohttpRequest(connection_pool_size=1, read_timeout=self.settings.poll_timeout + 10)
+            )
         )
         if self.settings.file_url:
             builder = builder.base_file_url(self.settings.file_url)
