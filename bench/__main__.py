@@ -17,6 +17,7 @@ CASE_MODULES: tuple[str, ...] = (
     "bench.matching_bench",
     "bench.telegram_bench",
     "bench.matrix_bench",
+    "bench.delivery_bench",
 )
 
 
