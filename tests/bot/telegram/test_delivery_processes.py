@@ -67,10 +67,11 @@ def start_bot(api: FakeTelegramAPI, url: str, tmp: Path, **extra: str) -> subpro
             **extra,
         }
     )
-    log = (tmp / f"bot-{len(list(tmp.glob('bot-*.log')))}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], cwd=tmp, env=env, stdout=log, stderr=log
-    )
+    with (tmp / f"bot-{len(list(tmp.glob('bot-*.log')))}.log").open("wb") as log:
+        # The child keeps its own copy of the descriptor; ours closes here.
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"], cwd=tmp, env=env, stdout=log, stderr=log
+        )
 
 
 def delivered(api: FakeTelegramAPI) -> Counter[int]:
