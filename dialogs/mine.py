@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from dialogs.engine import Registry
 from dialogs.events import ButtonPress, Event, Reply
 from dialogs.flow import Context, Step, buttons
@@ -20,58 +18,6 @@ from dialogs.volunteer import (
     volunteer_name,
     when_text,
 )
-
-NOW_HOURS = 2
-MAX_HOURS = 12
-DAY_HOURS = (6, 23)
-PART_HOURS = {"morning": (6, 12), "afternoon": (12, 18), "evening": (18, 23)}
-
-# -- parsing free time ------------------------------------------------------------
-
-_NEGATION = re.compile(r"\b(?:kein\w*|nicht|nie|no|not|never|busy|beschäftigt|cannot|can't)\b")
-_CUE = re.compile(
-    r"zeit\b|\bfrei\b|\bfree\b|\btime\b|\bavailable\b|verfügbar|helfen|\bhelp\b|einspringen"
-)
-_NOW = re.compile(r"\b(?:jetzt|gerade|grad|gleich|sofort|spontan|momentan|now|right away)\b")
-_TODAY = re.compile(r"\b(?:heute|heut|today|tonight)\b")
-_WORDS = {
-    "ein paar": 3, "a few": 3, "a couple of": 2, "a couple": 2, "paar": 3, "few": 3,
-    "eineinhalb": 1.5, "anderthalb": 1.5, "einer": 1, "einen": 1, "eine": 1, "ein": 1,
-    "one": 1, "an": 1, "a": 1, "zwei": 2, "two": 2, "drei": 3, "three": 3, "vier": 4,
-    "four": 4, "fünf": 5, "five": 5, "sechs": 6, "six": 6, "sieben": 7, "seven": 7,
-    "acht": 8, "eight": 8, "neun": 9, "nine": 9, "zehn": 10, "ten": 10, "elf": 11,
-    "eleven": 11, "zwölf": 12, "twelve": 12,
-}  # fmt: skip
-_WORD_ALTERNATIVES = "|".join(re.escape(w) for w in sorted(_WORDS, key=len, reverse=True))
-_MINUTE_UNITS = ("min", "minute", "minuten", "minutes", "mins")
-_DURATION = re.compile(
-    r"(?<![\w.,])(?P<prefix>in\s+)?"
-    rf"(?:(?P<digits>\d+(?:[.,]\d+)?)\s*|(?P<words>{_WORD_ALTERNATIVES})\s+)"
-    r"(?P<unit>stunden|stunde|stündchen|std|hours|hour|hrs|hr|h|minuten|minutes|minute|mins|min)"
-    r"(?!\w)"
-)
-_HALF = re.compile(r"(?P<prefix>\bin\s+)?(?:\b(?:eine\s+)?halbe\w*\s+stunde|\bhalf\s+an?\s+hour)")
-_CLOCK = (
-    r"\s+(?:um\s+)?(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?(?!\s*(?:stunde|std|hour|hr|min))"
-    r"\s*(?P<suffix>uhr|am|pm|h)?(?!\w)"
-)
-_UNTIL = re.compile(rf"\b(?:bis|until|till|til|to){_CLOCK}")
-_FROM = re.compile(rf"\b(?:ab|from|von|after|nach|um|at){_CLOCK}")
-_WEEKDAYS = {
-    "montag": 0, "monday": 0, "dienstag": 1, "tuesday": 1, "mittwoch": 2, "wednesday": 2,
-    "donnerstag": 3, "thursday": 3, "freitag": 4, "friday": 4, "samstag": 5,
-    "sonnabend": 5, "saturday": 5, "sonntag": 6, "sunday": 6,
-}  # fmt: skip
-_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + ")")
-_DAY_AFTER = re.compile(r"übermorgen|day after tomorrow")
-_TOMORROW = re.compile(r"\btomorrow\b|(?<!heute )(?<!guten )(?<!am )\bmorgen\b")
-_PARTS = (
-    ("morning", re.compile(r"vormittag|\bmorgens\b|heute morgen|morgen früh|\bmorning")),
-    ("afternoon", re.compile(r"nachmittag|afternoon")),
-    ("evening", re.compile(r"abend|evening|tonight|\bnight\b")),
-)
-_WEEKEND = re.compile(r"wochenende|weekend")
-
 
 # -- /mine --------------------------------------------------------------------------
 
