@@ -43,6 +43,7 @@ from dialogs.volunteer import (
     distance_text,
     need_snapshot,
     reasons_text,
+    snapshot_of,
     spots_text,
     when_text,
 )
@@ -195,29 +196,17 @@ def snapshot(
 ) -> VolunteerSnapshot:
     """What ranking needs about one volunteer, as far as this one need is concerned."""
     person_id = profile.person_id
-    window = None
-    if profile.window_start and profile.window_end and profile.window_end > now:
-        window = (profile.window_start, profile.window_end)
 
     def mark(people: frozenset[int]) -> frozenset[int]:
         return frozenset({need_id}) if person_id in people else frozenset()
 
-    return VolunteerSnapshot(
-        id=person_id,
-        lat=profile.latitude or 0.0,
-        lon=profile.longitude or 0.0,
-        radius_km=profile.radius_km,
-        interests=frozenset(profile.interests),
-        skills=frozenset(profile.skills),
-        availability=profile.availability,
-        window=window,
-        paused=profile.paused,
-        notify_mode=profile.notify_mode,
-        last_notified_at=profile.last_notified_at,
-        notified_today=seen.today.get(person_id, 0),
+    return snapshot_of(
+        profile,
+        now,
         signed_up=mark(seen.signed_up),
         declined=mark(seen.declined),
         notified=mark(seen.notified),
+        notified_today=seen.today.get(person_id, 0),
     )
 
 

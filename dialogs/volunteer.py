@@ -26,13 +26,21 @@ async def find_volunteer(ctx: Context) -> tuple[Person, VolunteerProfile] | None
     return (ctx.person, profile) if profile is not None else None
 
 
-async def volunteer_snapshot(ctx: Context, profile: VolunteerProfile) -> VolunteerSnapshot:
-    person_id = profile.person_id
+def snapshot_of(
+    profile: VolunteerProfile,
+    now: datetime,
+    *,
+    signed_up: frozenset[int],
+    declined: frozenset[int],
+    notified: frozenset[int],
+    notified_today: int = 0,
+) -> VolunteerSnapshot:
+    """The profile as matching sees it; an ended free-time window no longer counts."""
     window = None
-    if profile.window_start and profile.window_end and profile.window_end > ctx.now():
+    if profile.window_start and profile.window_end and profile.window_end > now:
         window = (profile.window_start, profile.window_end)
     return VolunteerSnapshot(
-        id=person_id,
+        id=profile.person_id,
         lat=profile.latitude or 0.0,
         lon=profile.longitude or 0.0,
         radius_km=profile.radius_km,
@@ -43,7 +51,19 @@ async def volunteer_snapshot(ctx: Context, profile: VolunteerProfile) -> Volunte
         paused=profile.paused,
         notify_mode=profile.notify_mode,
         last_notified_at=profile.last_notified_at,
-        notified_today=0,
+        notified_today=notified_today,
+        signed_up=signed_up,
+        declined=declined,
+        notified=notified,
+    )
+
+
+async def volunteer_snapshot(ctx: Context, profile: VolunteerProfile) -> VolunteerSnapshot:
+    """For one volunteer's own lists (/matches, /now): their whole history counts."""
+    person_id = profile.person_id
+    return snapshot_of(
+        profile,
+        ctx.now(),
         signed_up=await ctx.uow.signups.need_ids_of(person_id),
         declined=await ctx.uow.signups.declined_ids_of(person_id),
         notified=await ctx.uow.signups.notified_ids_of(person_id),
