@@ -27,7 +27,6 @@ import cProfile
 import gc
 import itertools
 import json
-import math
 import os
 import random
 import statistics
@@ -40,6 +39,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.common import env_int as _env_int
+from bench.common import load as _load
+from bench.common import percentile as _percentile
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.telegram.limiter import Limits
@@ -72,21 +74,6 @@ BROADCAST_TEXT = "📢 Ankündigung aus Aachen:\n\nStadtfest am Samstag: wir bra
 OPT_OUT = [[["Stop announcements", "@announcements_off"]]]
 GOAL_SHARE = 0.95
 MARK = "@@delivery "  # prefix of protocol lines on the child's stdout
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
-
-def _load() -> float:
-    """Other processes on the machine skew every number here; this says how busy it was."""
-    return round(os.getloadavg()[0], 2)
-
-
-def _percentile(ordered: list[float], q: float) -> float:
-    """Nearest rank: the value below which a share q of the samples lie."""
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def _ms(seconds: float) -> float:

@@ -52,6 +52,9 @@ from telegram.ext import (
     filters,
 )
 
+from bench.common import env_int as _env_int
+from bench.common import load as _load
+from bench.common import percentile as _percentile
 from bot.app import App
 from bot.config import Settings
 from bot.telegram.limiter import FloodLimiter, Limits, seconds_of
@@ -77,21 +80,6 @@ LIGHT_RATE = 50  # steps/s far below what the bot sustains: latency without queu
 LIGHT_STEPS = 4
 STALL_SECONDS = 60.0  # no reply at all for this long: the bot is stuck, fail the case
 MARK = "@@bench "  # prefix of protocol lines on the child's stdout
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
-
-def _load() -> float:
-    """Other processes on the machine skew every number here; this says how busy it was."""
-    return round(os.getloadavg()[0], 2)
-
-
-def _percentile(ordered: list[float], q: float) -> float:
-    """Nearest rank: the value below which a share q of the samples lie."""
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def script(steps: int) -> list[str]:

@@ -7,6 +7,7 @@ learns the other's messenger account, and every action is checked against the re
 
 from __future__ import annotations
 
+from dialogs.choices import pressed
 from dialogs.engine import Registry
 from dialogs.events import ButtonPress, Event, Reply
 from dialogs.flow import Context, Dialog, Step, buttons, column
@@ -39,10 +40,6 @@ NOT_SHARED = N_("not shared – replies go through the bot")
 BUTTONS_ONLY = N_("Please answer with one of the buttons.")
 REPLY, DECLINE = N_("Reply"), N_("Decline")
 SKIP_HINT = N_("Please write a phone number or e-mail, or press Skip.")
-
-
-def pressed(event: Event) -> str | None:
-    return event.value if isinstance(event, ButtonPress) else None
 
 
 # -- /clubs ------------------------------------------------------------------------

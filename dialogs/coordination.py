@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from dialogs import coordination_announcements, coordination_broadcast, coordination_stats
+from dialogs.choices import pressed
 from dialogs.coordination_common import (
     BUTTONS_ONLY,
     UNKNOWN_MUNICIPALITY,
@@ -19,7 +20,6 @@ from dialogs.coordination_common import (
     district_name,
     new_municipality_problem,
     person_label,
-    pressed,
 )
 from dialogs.engine import Registry
 from dialogs.events import ButtonPress, Event, Reply

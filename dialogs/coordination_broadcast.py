@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.choices import pressed, toggle_rows, toggled
 from dialogs.coordination_audience import (
     STOP_ANNOUNCEMENTS,
     announcement_text,
@@ -22,13 +23,11 @@ from dialogs.coordination_common import (
     BUTTONS_ONLY,
     municipality_pressed,
     pick_municipality,
-    pressed,
 )
 from dialogs.engine import Registry
 from dialogs.events import ButtonPress, Event, Reply, TextMessage
 from dialogs.flow import Context, Dialog, Step, buttons, column
 from dialogs.i18n import N_, available_locales, language_name
-from dialogs.onboarding import toggle_rows, toggled
 from dialogs.roles import NOT_ALLOWED, audit, refusal, roles_of
 from dialogs.volunteer import RADII_KM, interest_label, shorten, written_answer
 from matching import taxonomy

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dialogs.events import ButtonPress, Event, Reply
+from dialogs.events import Reply
 from dialogs.flow import Context, Speaker, Step, column
 from dialogs.i18n import N_
 from dialogs.roles import Roles, refusal
@@ -34,10 +34,6 @@ NO_MUNICIPALITY = N_(
 _TRANSLITERATE = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l"}
 )
-
-
-def pressed(event: Event) -> str | None:
-    return event.value if isinstance(event, ButtonPress) else None
 
 
 def slugify(name: str) -> str:

@@ -3,9 +3,18 @@ notifications, summary. The same states edit the profile later (/profile)."""
 
 from __future__ import annotations
 
+from dialogs.choices import (
+    DONE,
+    in_taxonomy_order,
+    multi_select_menu,
+    pressed,
+    toggle_rows,
+    toggle_tapped,
+    toggled,
+)
 from dialogs.core import chosen_locale, help_text, language_buttons
 from dialogs.engine import Registry
-from dialogs.events import ButtonPress, Command, Event, Reply, TextMessage
+from dialogs.events import Command, Event, Reply, TextMessage
 from dialogs.flow import Context, Dialog, Step, buttons
 from dialogs.i18n import N_, available_locales, language_name
 from dialogs.organisations_admins import join_from_start
@@ -34,10 +43,6 @@ PART_CHOICES = (N_("Mornings"), N_("Afternoons"), N_("Evenings"))
 MAX_FREE_SKILLS = 10
 
 
-def pressed(event: Event) -> str | None:
-    return event.value if isinstance(event, ButtonPress) else None
-
-
 async def profile_of(ctx: Context) -> VolunteerProfile:
     found = await find_volunteer(ctx)
     if found is None:
@@ -48,15 +53,6 @@ async def profile_of(ctx: Context) -> VolunteerProfile:
 def then(ctx: Context, state: str, *replies: Reply) -> Step:
     """Go on to ``state``, or back to the summary when a single part was edited."""
     return Step.to("summary" if ctx.data.get("editing") else state, *replies)
-
-
-def toggle_rows(ctx: Context, terms, chosen: list[str], label) -> list[list[tuple[str, str]]]:  # type: ignore[no-untyped-def]
-    """Two choices per row; chosen ones carry a check mark."""
-    items = [
-        (("✅ " if term.id in chosen else "") + label(ctx, term.id), f"toggle:{term.id}")
-        for term in terms
-    ]
-    return [items[i : i + 2] for i in range(0, len(items), 2)]
 
 
 # -- consent -------------------------------------------------------------------
@@ -148,34 +144,19 @@ async def on_language(event: Event, ctx: Context) -> Step:
 async def ask_interests(ctx: Context) -> list[Reply]:
     if "interests" not in ctx.data:
         ctx.data["interests"] = list((await profile_of(ctx)).interests)
-    rows = toggle_rows(ctx, taxonomy.INTERESTS, ctx.data["interests"], interest_label)
-    rows.append([(ctx._("Done"), "done")])
-    return [
-        Reply(
-            ctx._("What would you like to help with? Choose one or more, then press Done."),
-            buttons=buttons(*rows),
-            replace_menu=True,
-        )
-    ]
-
-
-def toggled(chosen: list[str], value: str) -> list[str]:
-    item = value.removeprefix("toggle:")
-    return [c for c in chosen if c != item] if item in chosen else [*chosen, item]
+    text = ctx._("What would you like to help with? Choose one or more, then press Done.")
+    return multi_select_menu(ctx, text, taxonomy.INTERESTS, "interests", interest_label)
 
 
 @onboarding.handle("interests")
 async def on_interests(event: Event, ctx: Context) -> Step:
-    choice = pressed(event) or ""
-    if choice.startswith("toggle:") and taxonomy.is_interest(choice.removeprefix("toggle:")):
-        ctx.data["interests"] = toggled(ctx.data.get("interests", []), choice)
-        return Step.stay()
-    if choice == "done":
+    if (step := toggle_tapped(event, ctx, "interests", taxonomy.is_interest)) is not None:
+        return step
+    if pressed(event) == DONE:
         if not ctx.data.get("interests"):
             return Step.stay(Reply(ctx._("Please choose at least one field.")))
         profile = await profile_of(ctx)
-        order = taxonomy.INTEREST_IDS
-        profile.interests = sorted(ctx.data["interests"], key=order.index)
+        profile.interests = in_taxonomy_order(ctx.data["interests"])
         await ctx.uow.profiles.save(profile)
         return then(ctx, "skills")
     return Step.stay(Reply(ctx._("Please tap the fields that interest you, then Done.")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from dialogs.choices import pressed
 from dialogs.events import Event, LocationShared, Reply, TextMessage
 from dialogs.flow import Context, Step, buttons, column
 from dialogs.i18n import N_
@@ -14,7 +15,6 @@ from dialogs.onboarding import (
     PART_CHOICES,
     PRESETS,
     onboarding,
-    pressed,
     profile_of,
     then,
 )

@@ -12,11 +12,17 @@ from __future__ import annotations
 import re
 
 from dialogs import organisations_admins, organisations_review
+from dialogs.choices import (
+    DONE,
+    in_taxonomy_order,
+    multi_select_menu,
+    pressed,
+    toggle_tapped,
+)
 from dialogs.engine import Registry
 from dialogs.events import Event, Reply
 from dialogs.flow import Context, Dialog, Step, buttons, column
 from dialogs.i18n import N_, Translator
-from dialogs.onboarding import toggle_rows, toggled
 from dialogs.organisations_shared import (
     BUTTONS_ONLY,
     MAX_CONTACT,
@@ -26,7 +32,6 @@ from dialogs.organisations_shared import (
     has_consented,
     organisation_lines,
     person_name,
-    pressed,
     review_actions,
     reviewer_accounts,
 )
@@ -140,23 +145,18 @@ async def on_description(event: Event, ctx: Context) -> Step:
 
 @registration.ask("interests")
 async def ask_interests(ctx: Context) -> list[Reply]:
-    chosen = ctx.data.setdefault("interests", [])
-    rows = toggle_rows(ctx, taxonomy.INTERESTS, chosen, interest_label)
-    rows.append([(ctx._("Done"), "done")])
     text = ctx._("Which fields does your organisation work in? Choose one or more, then Done.")
-    return [Reply(text, buttons=buttons(*rows), replace_menu=True)]
+    return multi_select_menu(ctx, text, taxonomy.INTERESTS, "interests", interest_label)
 
 
 @registration.handle("interests")
 async def on_interests(event: Event, ctx: Context) -> Step:
-    choice = pressed(event) or ""
-    if choice.startswith("toggle:") and taxonomy.is_interest(choice.removeprefix("toggle:")):
-        ctx.data["interests"] = toggled(ctx.data.get("interests", []), choice)
-        return Step.stay()
-    if choice == "done":
+    if (step := toggle_tapped(event, ctx, "interests", taxonomy.is_interest)) is not None:
+        return step
+    if pressed(event) == DONE:
         if not ctx.data.get("interests"):
             return Step.stay(Reply(ctx._("Please choose at least one field.")))
-        ctx.data["interests"] = sorted(ctx.data["interests"], key=taxonomy.INTEREST_IDS.index)
+        ctx.data["interests"] = in_taxonomy_order(ctx.data["interests"])
         return then(ctx, "address")
     return Step.stay(Reply(ctx._("Please tap the fields that fit, then Done.")))
 

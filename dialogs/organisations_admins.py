@@ -8,6 +8,7 @@ least one admin.
 
 from __future__ import annotations
 
+from dialogs.choices import pressed
 from dialogs.engine import Registry
 from dialogs.events import ButtonPress, Event, Reply
 from dialogs.flow import Context, Dialog, Step, buttons, column
@@ -22,7 +23,6 @@ from dialogs.organisations_shared import (
     organisation_from,
     organisation_lines,
     person_name,
-    pressed,
     status_label,
 )
 from dialogs.roles import Roles, audit, roles_of

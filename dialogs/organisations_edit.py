@@ -3,6 +3,7 @@ public contact. Both are public, so the new text is shown once more before it is
 
 from __future__ import annotations
 
+from dialogs.choices import pressed
 from dialogs.engine import Registry
 from dialogs.events import ButtonPress, Event, Reply
 from dialogs.flow import Context, Dialog, Step, buttons
@@ -12,7 +13,6 @@ from dialogs.organisations_shared import (
     MAX_CONTACT,
     MAX_DESCRIPTION,
     administered,
-    pressed,
 )
 from dialogs.roles import audit
 from dialogs.volunteer import written_answer

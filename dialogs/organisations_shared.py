@@ -4,7 +4,6 @@ who reviews an application."""
 
 from __future__ import annotations
 
-from dialogs.events import ButtonPress, Event
 from dialogs.flow import Context, Speaker
 from dialogs.i18n import N_
 from dialogs.roles import NOT_ALLOWED, Roles, roles_of
@@ -29,10 +28,6 @@ STATUS = {
     "approved": N_("approved"),
     "rejected": N_("not approved"),
 }
-
-
-def pressed(event: Event) -> str | None:
-    return event.value if isinstance(event, ButtonPress) else None
 
 
 def has_consented(ctx: Context) -> bool:

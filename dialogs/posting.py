@@ -15,12 +15,18 @@ the publication.
 from __future__ import annotations
 
 from dialogs import posting_manage
+from dialogs.choices import (
+    DONE,
+    in_taxonomy_order,
+    multi_select_menu,
+    pressed,
+    toggle_tapped,
+)
 from dialogs.engine import Registry
-from dialogs.events import ButtonPress, Command, Event, Reply, TextMessage
+from dialogs.events import Command, Event, Reply, TextMessage
 from dialogs.flow import Context, Dialog, Step, buttons, column
 from dialogs.i18n import N_
 from dialogs.need_parser import looks_like_need, parse_need
-from dialogs.onboarding import toggle_rows, toggled
 from dialogs.posting_fields import (
     DIALOG,
     MAX_ADDRESS,
@@ -51,10 +57,6 @@ EXAMPLE = "Brauchen morgen 15–18 Uhr 3 Helfer für die Tafel-Ausgabe, Adalbert
 LONG_TERM = "long_term"
 EDITS = {"edit:title": "title", "edit:when": "when", "edit:count": "count"}
 EDITS |= {"edit:place": "place", "edit:interests": "interests"}
-
-
-def pressed(event: Event) -> str | None:
-    return event.value if isinstance(event, ButtonPress) else None
 
 
 # -- entry points ---------------------------------------------------------------------
@@ -242,22 +244,18 @@ async def on_place(event: Event, ctx: Context) -> Step:
 
 @post.ask("interests")
 async def ask_interests(ctx: Context) -> list[Reply]:
-    rows = toggle_rows(ctx, taxonomy.INTERESTS, ctx.data.get("interests", []), interest_label)
-    rows.append([(ctx._("Done"), "done")])
     text = ctx._("Which fields does this need belong to? Tap to choose, then press Done.")
-    return [Reply(text, buttons=buttons(*rows), replace_menu=True)]
+    return multi_select_menu(ctx, text, taxonomy.INTERESTS, "interests", interest_label)
 
 
 @post.handle("interests")
 async def on_interests(event: Event, ctx: Context) -> Step:
-    choice = pressed(event) or ""
-    if choice.startswith("toggle:") and taxonomy.is_interest(choice.removeprefix("toggle:")):
-        ctx.data["interests"] = toggled(ctx.data.get("interests", []), choice)
-        return Step.stay()
-    if choice == "done":
+    if (step := toggle_tapped(event, ctx, "interests", taxonomy.is_interest)) is not None:
+        return step
+    if pressed(event) == DONE:
         if not ctx.data.get("interests"):
             return Step.stay(Reply(ctx._("Please choose at least one field.")))
-        ctx.data["interests"] = [i for i in taxonomy.INTEREST_IDS if i in ctx.data["interests"]]
+        ctx.data["interests"] = in_taxonomy_order(ctx.data["interests"])
         return Step.to(next_state(ctx.data))
     return Step.stay(Reply(ctx._("Please tap the fields, then Done.")))
 

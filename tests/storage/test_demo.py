@@ -10,41 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from matching.taxonomy import INTEREST_IDS, ORGANISATION_KIND_IDS, SKILL_IDS
 from storage.db import Store
 from storage.demo import DemoSummary, has_data, load_demo_data
 from storage.models import Municipality, Need, Organisation
 from storage.postal_codes import default_directory, haversine_km
 
-# Spelled out here rather than imported, so the test checks the data against the brief.
-KINDS = {"association", "initiative", "kita", "school", "university", "company", "municipal"}
-INTERESTS = {
-    "children_youth",
-    "seniors",
-    "refugees_integration",
-    "environment_animals",
-    "sport",
-    "culture",
-    "education_tutoring",
-    "health_care",
-    "civil_protection",
-    "neighbourhood",
-    "digital",
-    "events",
-}
-SKILLS = {
-    "driving_licence",
-    "first_aid",
-    "languages",
-    "craft",
-    "cooking",
-    "it",
-    "music",
-    "sport_coaching",
-    "care",
-    "carrying",
-    "translation",
-    "teaching",
-}
+# The taxonomy's ids are pinned by tests/matching/test_matching_taxonomy.py; use them.
+KINDS = set(ORGANISATION_KIND_IDS)
+INTERESTS = set(INTEREST_IDS)
+SKILLS = set(SKILL_IDS)
 AACHEN_CODES = {f"520{n}" for n in range(62, 81, 2)}
 
 # 00:30 on 6 June in Aachen while UTC still says 5 June: "tomorrow" must be local.
