@@ -4,10 +4,16 @@
 into ``locales/<lang>/LC_MESSAGES/messages.po`` (English, the source language,
 is filled in automatically); ``check`` lists what is missing, untranslated or
 has placeholders that differ. The test suite runs ``check``.
+
+Translators without a PO editor use ``todo <lang> <file.json>`` (what is still
+untranslated, with the German wording beside it for tone) and ``import <lang>
+<file.json>`` (``{"English id": "translation"}``; a list of forms for plurals).
 """
 
 from __future__ import annotations
 
+import gettext
+import json
 import string
 import sys
 from collections.abc import Iterable
@@ -114,7 +120,68 @@ def check(locales: Iterable[str] | None = None) -> list[str]:
     return problems
 
 
+def todo(locale: str) -> list[dict[str, object]]:
+    """The messages of ``locale`` still to translate, with what a translator needs to know."""
+    catalog = read_catalog(locale)
+    german = read_catalog("de") if catalog_path("de").exists() else Catalog(locale="de")
+    entries: list[dict[str, object]] = []
+    for message in catalog:
+        if not message.id or (_translated(message) and "fuzzy" not in message.flags):
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        reference = german.get(message.id)
+        entry: dict[str, object] = {"id": ids[0]}
+        if len(ids) > 1:
+            entry["plural"] = ids[1]
+            entry["forms"] = catalog.num_plurals
+            entry["examples"] = _form_examples(catalog.plural_expr, catalog.num_plurals)
+        if reference is not None and _translated(reference):
+            entry["de"] = reference.string
+        if message.auto_comments:
+            entry["note"] = " ".join(message.auto_comments)
+        entries.append(entry)
+    return entries
+
+
+def _form_examples(expression: str, forms: int) -> list[list[int]]:
+    """Which numbers take which plural form: clearer to a translator than the C formula."""
+    pick = gettext.c2py(expression)
+    examples: list[list[int]] = [[] for _ in range(forms)]
+    for n in (*range(0, 31), 100, 101, 102, 103, 111, 121, 1000):
+        if len(examples[pick(n)]) < 6:
+            examples[pick(n)].append(n)
+    return examples
+
+
+def import_translations(locale: str, translations: dict[str, str | list[str]]) -> list[str]:
+    """Fill ``locale`` from ``{"English id": text or [plural forms]}``; returns the ids unknown."""
+    catalog = read_catalog(locale)
+    unknown: list[str] = []
+    by_singular = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in catalog if m.id}
+    for key, text in translations.items():
+        message = by_singular.get(key)
+        if message is None:
+            unknown.append(key)
+            continue
+        if isinstance(message.id, tuple):
+            forms = list(text) if isinstance(text, list) else [text] * catalog.num_plurals
+            message.string = tuple(forms)
+        else:
+            message.string = text if isinstance(text, str) else text[0]
+        message.flags.discard("fuzzy")
+    write_catalog(catalog, locale)
+    return unknown
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["todo"] and len(argv) == 3:
+        Path(argv[2]).write_text(json.dumps(todo(argv[1]), ensure_ascii=False, indent=1))
+        return 0
+    if argv[:1] == ["import"] and len(argv) == 3:
+        translations = json.loads(Path(argv[2]).read_text())
+        unknown = import_translations(argv[1], translations)
+        print("\n".join(f"unknown id: {key!r}" for key in unknown) or "imported")
+        return 1 if unknown else 0
     if argv[:1] == ["update"]:
         update(argv[1:] or None)
         return 0
@@ -122,7 +189,10 @@ def main(argv: list[str]) -> int:
         problems = check(argv[1:] or None)
         print("\n".join(problems) or "catalogs complete")
         return 1 if problems else 0
-    print("usage: python -m bot.messages update|check [locale ...]", file=sys.stderr)
+    print(
+        "usage: python -m bot.messages update|check [locale ...] | todo|import <locale> <json>",
+        file=sys.stderr,
+    )
     return 2
 
 

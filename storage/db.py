@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import calendar, models, partners  # noqa: F401  (register their tables on SQLModel.metadata)
 from storage.repositories import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -100,6 +100,7 @@ class Organisation(SQLModel, table=True):
     applicant_id: int | None = Field(
         default=None, foreign_key="person.id", nullable=True, ondelete="SET NULL"
     )
+    language: str | None = Field(default=None, max_length=10)  # of the description, as written
     is_demo: bool = False
     created_at: datetime = _when(default_factory=utcnow)
 
@@ -129,6 +130,7 @@ class Need(SQLModel, table=True):
     filled_at: datetime | None = _when(nullable=True, default=None)
     waves: int = 0  # push waves sent so far (escalation)
     last_wave_at: datetime | None = _when(nullable=True, default=None)
+    language: str | None = Field(default=None, max_length=10)  # of title and text, as written
     is_demo: bool = False
     created_at: datetime = _when(default_factory=utcnow)
 
@@ -258,6 +260,7 @@ class Broadcast(SQLModel, table=True):
         default=None, foreign_key="person.id", nullable=True, ondelete="SET NULL"
     )
     text: str = Field(max_length=4000)
+    language: str | None = Field(default=None, max_length=10)  # the author's, as written
     audience: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     total: int = 0
     created_at: datetime = _when(default_factory=utcnow)

@@ -1,0 +1,1 @@
+"""Offers, searches and partner connections (placeholder, filled by the partners issue)."""
