@@ -19,6 +19,10 @@ from dialogs.i18n import Translator, match_locale
 
 log = logging.getLogger(__name__)
 
+# Terminals don't run the bidi algorithm's isolates: they'd show the marks as boxes. A
+# terminal that handles Arabic at all orders each line itself, so plain text reads best.
+BIDI_ISOLATES = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069"))
+
 
 def render(replies: list[Reply]) -> str:
     """Replies as text; buttons are numbered through the whole answer, as the engine counts."""
@@ -31,7 +35,7 @@ def render(replies: list[Reply]) -> str:
         if reply.attachment is not None:
             lines.append(f"  [{reply.attachment.kind}: {reply.attachment.filename}]")
         blocks.append("\n".join(lines))
-    return "".join(block + "\n\n" for block in blocks)
+    return "".join(block + "\n\n" for block in blocks).translate(BIDI_ISOLATES)
 
 
 def console_identity() -> Identity:
@@ -85,8 +89,16 @@ class ConsoleTransport:
         )
 
     def show(self, replies: list[Reply]) -> None:
-        self.stdout.write(render(replies))
+        self.write(render(replies))
         self.stdout.flush()
+
+    def write(self, text: str) -> None:
+        """Write, degrading characters the terminal's encoding lacks instead of crashing."""
+        try:
+            self.stdout.write(text)
+        except UnicodeEncodeError:
+            encoding = getattr(self.stdout, "encoding", None) or "ascii"
+            self.stdout.write(text.encode(encoding, "replace").decode(encoding))
 
     async def run(self) -> None:
         """Read lines until end of input; every line gets the bot's answer."""
@@ -110,5 +122,5 @@ class ConsoleTransport:
             if not line.strip():
                 continue
             if not self.interactive:
-                self.stdout.write(f"> {line}\n")
+                self.write(f"> {line}\n")
             self.show(await self.engine.handle(self.event_for(line)))

@@ -16,7 +16,7 @@ from typing import Any
 from dialogs.coordination_common import district_codes
 from dialogs.flow import Context, Speaker
 from dialogs.i18n import N_, Translator, language_name
-from dialogs.volunteer import interest_label
+from dialogs.volunteer import interest_label, written_in
 from matching.geo import distance_km
 from storage.models import Account, Municipality, Person, VolunteerProfile
 from storage.postal_codes import default_directory
@@ -121,17 +121,23 @@ def audience_text(t: Speaker, municipality: Municipality, audience: dict[str, An
     return t._("All volunteers in {municipality}", municipality=name)
 
 
-def announcement_text(t: Speaker, municipality_name: str, text: str) -> str:
+def announcement_text(
+    t: Speaker, municipality_name: str, text: str, language: str | None = None
+) -> str:
     """The frame in the reader's language around the text exactly as written."""
     head = t._("📢 Announcement from {municipality}:", municipality=municipality_name)
-    return f"{head}\n\n{text}"
+    body = f"{head}\n\n{t.translator.isolate(text)}"
+    note = written_in(t, language)
+    return f"{body}\n\n{note}" if note else body
 
 
-def payload_for(t: Translator, municipality_name: str, text: str) -> list[dict[str, Any]]:
+def payload_for(
+    t: Translator, municipality_name: str, text: str, language: str | None = None
+) -> list[dict[str, Any]]:
     """One outbox payload: a list of reply dicts with the opt-out button."""
     return [
         {
-            "text": announcement_text(t, municipality_name, text),
+            "text": announcement_text(t, municipality_name, text, language),
             "buttons": [[[t.gettext(STOP_ANNOUNCEMENTS), OPT_OUT_ACTION]]],
         }
     ]
@@ -147,6 +153,6 @@ def deliveries(
         locale = recipient.person.locale or ctx.config.default_locale
         if locale not in translators:
             translators[locale] = Translator(locale, ctx.config.tz)
-        payload = payload_for(translators[locale], municipality_name, text)
+        payload = payload_for(translators[locale], municipality_name, text, ctx.locale)
         result += [(account, payload) for account in recipient.accounts]
     return result

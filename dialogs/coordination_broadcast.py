@@ -271,6 +271,7 @@ async def on_confirm(event: Event, ctx: Context) -> Step:
             municipality_id=municipality.id,
             author_id=roles.person_id,
             text=text,
+            language=ctx.locale,
             audience={**audience, "people": len(people)},
         ),
         queued,

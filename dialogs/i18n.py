@@ -26,16 +26,32 @@ log = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 SOURCE_LOCALE = "en"
 
+# First-strong isolate / pop directional isolate: an inserted value keeps its own direction
+# and cannot reorder the right-to-left sentence around it ("15:00", "52062 Aachen").
+FSI = "\u2068"
+PDI = "\u2069"
+
 
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where the reader is known."""
     return message
 
 
+# The order of the language menus: German first, then English and the languages most
+# asked for in German municipalities; a catalog added later goes to the end.
+MENU_ORDER = ("de", "en", "uk", "ar", "tr", "ru")
+
+
 @cache
 def available_locales() -> tuple[str, ...]:
-    found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
-    return tuple(found) or (SOURCE_LOCALE,)
+    found = {p.parent.parent.name for p in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po")}
+    ordered = sorted(
+        found,
+        key=lambda code: (
+            (MENU_ORDER.index(code), "") if code in MENU_ORDER else (len(MENU_ORDER), code)
+        ),
+    )
+    return tuple(ordered) or (SOURCE_LOCALE,)
 
 
 @cache
@@ -59,10 +75,29 @@ def match_locale(hint: str | None) -> str | None:
     return tag if tag in available_locales() else None
 
 
-def language_name(locale: str) -> str:
-    """The language's own name (``Deutsch``, ``English``) for the language menu."""
-    name = Locale.parse(locale).get_display_name(locale) or locale
+def language_name(locale: str, in_locale: str | None = None) -> str:
+    """A language's name, by default in itself (``Deutsch``, ``English``) for the menu."""
+    try:
+        name = Locale.parse(locale).get_display_name(in_locale or locale) or locale
+    except (ValueError, TypeError):  # an unknown code stored on old content
+        return locale
     return name[:1].upper() + name[1:]
+
+
+@cache
+def is_rtl(locale: str) -> bool:
+    try:
+        return Locale.parse(locale).text_direction == "rtl"
+    except (ValueError, TypeError):
+        return False
+
+
+def isolate(text: str) -> str:
+    """Wrap each line of ``text`` in isolation marks (a line break ends an isolate anyway)."""
+    return "\n".join(
+        f"{FSI}{line}{PDI}" if line and not (line[0] == FSI and line[-1] == PDI) else line
+        for line in text.split("\n")
+    )
 
 
 class Translator:
@@ -72,10 +107,21 @@ class Translator:
         self.locale = locale
         self.tz = tz
         self._catalog = load_catalog(locale)
+        self.rtl = is_rtl(locale)
+
+    def isolate(self, value: object) -> str:
+        """A value inserted into this reader's text, isolated when they read right-to-left."""
+        text = str(value)
+        return isolate(text) if self.rtl and text else text
+
+    def _fill(self, text: str, values: dict[str, Any]) -> str:
+        if self.rtl:
+            values = {name: self.isolate(value) for name, value in values.items()}
+        return text.format(**values)
 
     def gettext(self, message: str, **values: Any) -> str:
         text = self._catalog.gettext(message)
-        return text.format(**values) if values else text
+        return self._fill(text, values) if values else text
 
     _ = gettext
 
@@ -86,7 +132,7 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
         text = self._catalog.ngettext(singular, plural, n)
-        return text.format(n=self.number(n), **values)
+        return self._fill(text, {"n": self.number(n), **values})
 
     def number(self, value: float, digits: int = 0) -> str:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")

@@ -8,6 +8,8 @@ from dialogs.engine import Registry
 from dialogs.events import ButtonPress, Event, Reply
 from dialogs.flow import Context, Step, buttons
 from dialogs.i18n import N_, Translator
+from dialogs.ics import signup_attachment
+from dialogs.need_link import pending_need_card
 from dialogs.volunteer import (
     RADII_KM,
     find_volunteer,
@@ -17,6 +19,7 @@ from dialogs.volunteer import (
     volunteer_name,
     volunteer_snapshot,
     when_text,
+    written_in,
 )
 from matching.scoring import rank_needs_for
 from matching.types import Match
@@ -83,8 +86,13 @@ async def matches_page(
 
 
 async def first_matches(ctx: Context, profile: VolunteerProfile) -> list[Reply]:
-    """Shown right after onboarding: the first suggestions, or how to get some."""
-    return [Reply(ctx._("Here is what fits you right now:")), *await matches_page(ctx, profile)]
+    """Shown right after onboarding: the need that brought them (a web page's link), the
+    first suggestions, or how to get some."""
+    return [
+        *await pending_need_card(ctx),
+        Reply(ctx._("Here is what fits you right now:")),
+        *await matches_page(ctx, profile),
+    ]
 
 
 async def require_profile(ctx: Context) -> VolunteerProfile | None:
@@ -169,7 +177,8 @@ async def on_signup(event: ButtonPress, ctx: Context, argument: str) -> Step:
                 title=need.title,
                 when=when_text(ctx, need.starts_at, need.ends_at),
                 organisation=organisation.name,
-            )
+            ),
+            attachment=await signup_attachment(ctx, need, organisation, profile.person_id),
         )
     )
 
@@ -189,10 +198,14 @@ async def on_details(event: ButtonPress, ctx: Context, argument: str) -> Step:
         return Step.stay(Reply(ctx._("This need does not exist any more.")))
     need, organisation = found
     card = need_card(ctx, need, organisation, None)
+    iso = ctx.translator.isolate
     details = [card.text]
     if need.description:
-        details.append(need.description)
-    details.append(f"{organisation.name}: {organisation.description}")
+        details.append(iso(need.description))
+    about = iso(f"{organisation.name}: {organisation.description}")
+    if note := written_in(ctx, organisation.language):
+        about += "\n" + note
+    details.append(about)
     if organisation.public_contact:
         details.append(ctx._("Contact: {contact}", contact=organisation.public_contact))
     return Step.stay(Reply("\n\n".join(details), buttons=card.buttons[:1]))

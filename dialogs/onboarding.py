@@ -17,6 +17,7 @@ from dialogs.engine import Registry
 from dialogs.events import Command, Event, Reply, TextMessage
 from dialogs.flow import Context, Dialog, Step, buttons
 from dialogs.i18n import N_, available_locales, language_name
+from dialogs.need_link import need_from_start
 from dialogs.organisations_admins import join_from_start
 from dialogs.volunteer import (
     find_volunteer,
@@ -80,7 +81,10 @@ async def ask_consent(ctx: Context) -> list[Reply]:
             ),
             buttons=buttons(
                 [(ctx._("Yes, I agree"), "agree"), (ctx._("No, thanks"), "decline")],
-                [(f"🌐 {language_name(code)}", f"lang:{code}") for code in others],
+                *(
+                    [(f"🌐 {language_name(code)}", f"lang:{code}") for code in others[i : i + 3]]
+                    for i in range(0, len(others), 3)
+                ),
             ),
         ),
     ]
@@ -211,6 +215,8 @@ async def on_skills(event: Event, ctx: Context) -> Step:
 async def on_start(event: Event, ctx: Context) -> Step:
     if isinstance(event, Command) and event.args.startswith("join_"):  # an admin invitation
         return await join_from_start(ctx, event.args.removeprefix("join_"))
+    if isinstance(event, Command) and event.args.startswith("need_"):  # the public web page
+        return await need_from_start(ctx, event.args.removeprefix("need_"), onboarding.name)
     found = await find_volunteer(ctx)
     if found is None:
         return Step.start(onboarding.name)

@@ -273,6 +273,7 @@ def draft(ctx: Context) -> Organisation:
         longitude=place.get("lon", 0.0),
         public_contact=data.get("contact") or None,
         status="pending",
+        language=ctx.locale,
     )
 
 

@@ -107,6 +107,7 @@ async def on_confirm(event: Event, ctx: Context) -> Step:
     field, text = ctx.data["field"], ctx.data["text"]
     if field == "description":
         organisation.description = text
+        organisation.language = ctx.locale
     else:
         organisation.public_contact = text or None
     await ctx.uow.organisations.add(organisation)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dialogs.flow import Context, Speaker
 from dialogs.i18n import N_
 from dialogs.roles import NOT_ALLOWED, Roles, roles_of
-from dialogs.volunteer import interest_label, kind_label
+from dialogs.volunteer import interest_label, kind_label, written_in
 from storage.models import Account, Organisation, Person
 
 MAX_NAME = 200
@@ -70,15 +70,18 @@ def where_text(organisation: Organisation) -> str:
 
 def organisation_lines(t: Speaker, organisation: Organisation) -> list[str]:
     """The same description everywhere, so a reviewer approves exactly what will be listed."""
-    lines = [organisation.name, "🏷 " + kind_label(t, organisation.kind)]
+    iso = t.translator.isolate
+    lines = [iso(organisation.name), "🏷 " + kind_label(t, organisation.kind)]
     if organisation.interests:
         works_on = ", ".join(interest_label(t, i) for i in organisation.interests)
         lines.append("🎯 " + t._("Works on: {interests}", interests=works_on))
-    lines.append("📍 " + where_text(organisation))
+    lines.append("📍 " + iso(where_text(organisation)))
     contact = organisation.public_contact or t._("only through the bot")
     lines.append("✉️ " + t._("Contact: {contact}", contact=contact))
     if organisation.description:
-        lines.append(organisation.description)
+        lines.append(iso(organisation.description))
+        if note := written_in(t, organisation.language):
+            lines.append(note)
     return lines
 
 

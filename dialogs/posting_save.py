@@ -76,6 +76,7 @@ async def publish(ctx: Context) -> Step:
             interests=list(data.get("interests", [])),
             status="open",
             created_by=ctx.person.id,
+            language=ctx.locale,
             created_at=ctx.now(),
         )
     )

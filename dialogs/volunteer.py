@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from dialogs.events import Event, Identity, Reply, TextMessage
 from dialogs.flow import Context, Speaker, Step, buttons
-from dialogs.i18n import N_, Translator
+from dialogs.i18n import N_, Translator, language_name
 from matching import availability, taxonomy
 from matching.types import Match, NeedSnapshot, OrganisationSnapshot, Reason, VolunteerSnapshot
 from storage.models import Account, Need, Organisation, Person, VolunteerProfile
@@ -179,6 +179,16 @@ def kind_label(ctx: Speaker, kind: str) -> str:
     return ctx._(taxonomy.organisation_kind(kind).label)
 
 
+def written_in(ctx: Speaker, language: str | None) -> str:
+    """A small note when people's own words are in another language than the reader's:
+    no translation service is at hand, so the reader at least knows what to expect."""
+    if not language or language == ctx.locale:
+        return ""
+    return "🌐 " + ctx._(
+        "original language: {language}", language=language_name(language, ctx.locale)
+    )
+
+
 def distance_text(ctx: Speaker, km: float) -> str:
     if km < 1:
         return ctx._("{meters} m", meters=ctx.translator.number(max(100, round(km * 10) * 100)))
@@ -194,8 +204,8 @@ def when_text(ctx: Speaker, starts_at: datetime | None, ends_at: datetime | None
         day = ctx.translator.date(starts_at, format="EEEE, d MMMM")
     start = ctx.translator.time(starts_at)
     if ends_at is None:
-        return f"{day}, {start}"
-    return f"{day}, {start}–{ctx.translator.time(ends_at)}"
+        return ctx._("{day}, {start}", day=day, start=start)
+    return ctx._("{day}, {start}–{end}", day=day, start=start, end=ctx.translator.time(ends_at))
 
 
 def slot_text(ctx: Speaker, starts_at: datetime) -> str:
@@ -237,13 +247,16 @@ def spots_text(ctx: Speaker, need: Need) -> str:
 def need_card(ctx: Context, need: Need, organisation: Organisation, match: Match | None) -> Reply:
     """One suggested need with what it is, when, where, and why it fits."""
     assert need.id is not None
-    lines = [f"{'❗ ' if need.urgent else ''}{need.title}", organisation.name]
+    iso = ctx.translator.isolate  # people's own words and codes, inside a possibly RTL card
+    lines = [f"{'❗ ' if need.urgent else ''}{iso(need.title)}", iso(organisation.name)]
     lines.append("🕒 " + when_text(ctx, need.starts_at, need.ends_at))
-    where = ", ".join(filter(None, [need.address, f"{need.postal_code}"]))
+    where = iso(", ".join(filter(None, [need.address, f"{need.postal_code}"])))
     if match is not None:
         where += f" ({distance_text(ctx, match.distance_km)})"
     lines.append("📍 " + where)
     lines.append("👥 " + spots_text(ctx, need))
+    if note := written_in(ctx, need.language):
+        lines.append(note)
     if match is not None:
         why = reasons_text(ctx, match.reasons, need.starts_at)
         if why:
@@ -266,7 +279,11 @@ def organisation_card(ctx: Context, organisation: Organisation, match: Match) ->
     shared = [str(reason.value) for reason in match.reasons if reason.kind == "interest"]
     serves = shared + [i for i in organisation.interests if i not in shared]
     kind = kind_label(ctx, organisation.kind)
-    lines = [organisation.name, "🏷 " + ", ".join(filter(None, [kind, organisation.place]))]
+    iso = ctx.translator.isolate
+    lines = [
+        iso(organisation.name),
+        "🏷 " + ", ".join(filter(None, [kind, iso(organisation.place)])),
+    ]
     if serves:
         works_on = ", ".join(interest_label(ctx, i) for i in serves)
         lines.append("🎯 " + ctx._("Works on: {interests}", interests=works_on))
@@ -276,7 +293,9 @@ def organisation_card(ctx: Context, organisation: Organisation, match: Match) ->
         away = distance_text(ctx, match.distance_km)
         lines.append("📍 " + ctx._("{distance} away", distance=away))
     if organisation.description:
-        lines.append(shorten(organisation.description, ORGANISATION_DESCRIPTION_CHARS))
+        lines.append(iso(shorten(organisation.description, ORGANISATION_DESCRIPTION_CHARS)))
+        if note := written_in(ctx, organisation.language):
+            lines.append(note)
     return Reply(
         "\n".join(lines),
         buttons=buttons([(ctx._("Contact"), f"@contact:{organisation.id}")]),
@@ -320,12 +339,13 @@ def weekday_name(ctx: Speaker, weekday: int) -> str:
 def signup_card(ctx: Context, need: Need, organisation: Organisation) -> Reply:
     """One of the volunteer's own sign-ups (/mine), with the way out."""
     assert need.id is not None
+    iso = ctx.translator.isolate
     where = ", ".join(filter(None, [need.address, need.postal_code]))
     lines = [
-        f"✅ {need.title}",
-        organisation.name,
+        f"✅ {iso(need.title)}",
+        iso(organisation.name),
         "🕒 " + when_text(ctx, need.starts_at, need.ends_at),
-        "📍 " + where,
+        "📍 " + iso(where),
     ]
     return Reply(
         "\n".join(lines),

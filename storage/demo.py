@@ -665,6 +665,7 @@ async def load_demo_data(
                         status="approved",
                         public_contact=spec.contact,
                         is_demo=True,
+                        language="de",
                     )
                 )
             for index, need in enumerate(_NEEDS):
@@ -696,6 +697,7 @@ async def load_demo_data(
                         urgent=need.urgent,
                         status="open",
                         is_demo=True,
+                        language="de",
                     )
                 )
     except IntegrityError:

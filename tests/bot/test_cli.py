@@ -84,3 +84,23 @@ def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "secret" not in result.stderr
     assert "is not usable" in result.stderr
+
+
+def test_arabic_chat_reads_plainly_and_survives_a_terminal_without_utf8(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from dialogs.i18n import Translator
+
+    ar = Translator("ar", ZoneInfo("Europe/Berlin"))
+    steps = "/start\n1\n4\n2\n/help\n"  # agree, choose العربية (4th), first interest, help
+    result = engage("chat", stdin=steps, env={"LANG": "ar_EG.UTF-8"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert ar.gettext("Yes, I agree") in result.stdout
+    assert ar.gettext("Here is what I can do:") in result.stdout
+    assert "\u2068" not in result.stdout and "\u2069" not in result.stdout
+    ascii_only = engage(
+        "chat", stdin=steps, env={"LANG": "ar_EG.UTF-8", "PYTHONIOENCODING": "ascii"}, cwd=tmp_path
+    )
+    assert ascii_only.returncode == 0, ascii_only.stderr
+    assert "Traceback" not in ascii_only.stderr
+    assert "/help" in ascii_only.stdout

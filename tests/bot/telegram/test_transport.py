@@ -7,6 +7,7 @@ import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -19,6 +20,7 @@ from bot.telegram.transport import SECRET_HEADER, TelegramSettings, TelegramTran
 from dialogs.engine import Engine, Registry
 from dialogs.events import Event, Reply, TextMessage
 from dialogs.flow import Context, Dialog, EngineConfig, Step
+from dialogs.i18n import Translator
 from dialogs.setup import build_registry
 from storage.db import Store
 from storage.demo import load_demo_data
@@ -127,7 +129,14 @@ async def start_bot(
 
 async def test_start_publishes_commands_per_language(running: Running) -> None:
     languages = {c.params.get("language_code") for c in running.api.calls_to("setMyCommands")}
-    assert {None, "de", "en"} <= languages
+    assert languages == {None, "de", "en", "uk", "ar", "tr", "ru"}
+    for call in running.api.calls_to("setMyCommands"):
+        code = call.params.get("language_code")
+        if code in (None, "en"):
+            continue
+        described = {c["command"]: c["description"] for c in call.params["commands"]}
+        expected = Translator(code, ZoneInfo("Europe/Berlin")).gettext("Change the language")
+        assert described["language"] == expected != "Change the language"
     german = next(
         c for c in running.api.calls_to("setMyCommands") if c.params.get("language_code") == "de"
     )
