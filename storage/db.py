@@ -16,33 +16,44 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import calendar, models, partners  # noqa: F401  (register their tables on SQLModel.metadata)
 from storage.repositories import UnitOfWork
+from storage.sqlite_inline import inline_creator
 
 log = logging.getLogger(__name__)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers run beside the writer; the busy timeout waits instead of failing."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        """WAL lets readers run beside the writer; the busy timeout waits instead of failing
+        (inline connections wait on a worker thread instead, see sqlite_inline)."""
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
+        cursor.close()
+
+    return on_connect
 
 
-def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
+def create_engine(
+    url: str, *, schema: str | None = None, sqlite_busy_timeout: float = 30
+) -> AsyncEngine:
     """Create the async engine; ``schema`` isolates a PostgreSQL test run."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
+        if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+            # Statements run on the loop thread (see sqlite_inline).
+            kwargs["async_creator"] = inline_creator(parsed.database, sqlite_busy_timeout)
+        else:
+            kwargs["connect_args"] = {"timeout": sqlite_busy_timeout}
     elif schema:
         kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        inline = "async_creator" in kwargs
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(0 if inline else 30000))
     return engine
 
 
