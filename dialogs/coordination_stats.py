@@ -106,6 +106,24 @@ def stats_text(ctx: Context, municipality: Municipality, stats: MunicipalityStat
         if median is not None
         else ctx._("Median time to fill: – (no need was filled in this time)")
     )
+    lines.append(
+        ctx._(
+            "Open offers: {offers} · open searches: {searches}",
+            offers=number(stats.open_offers),
+            searches=number(stats.open_searches),
+        )
+    )
+    connect = stats.median_time_to_connect
+    if connect is None:
+        lines.append(ctx._("Partner connections: 0"))
+    else:
+        lines.append(
+            ctx._(
+                "Partner connections: {count} (median time to connect: {duration})",
+                count=number(stats.connections),
+                duration=duration_text(ctx, connect),
+            )
+        )
     return "\n".join(lines)
 
 

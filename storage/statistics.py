@@ -29,6 +29,7 @@ from storage.models import (
     SignUp,
     VolunteerProfile,
 )
+from storage.partners import Partners
 
 if TYPE_CHECKING:
     from storage.repositories import UnitOfWork
@@ -51,6 +52,17 @@ class MunicipalityStats:
     needs_ended_full: int  # ... of which every spot was taken
     fill_times: tuple[timedelta, ...] = ()  # created → filled, for needs filled in the window
     sign_up_times: tuple[datetime, ...] = field(default=(), repr=False)
+    open_offers: int = 0  # partner offers and searches open now in the district
+    open_searches: int = 0
+    connect_times: tuple[timedelta, ...] = ()  # first interest → both agreed, in the window
+
+    @property
+    def connections(self) -> int:
+        return len(self.connect_times)
+
+    @property
+    def median_time_to_connect(self) -> timedelta | None:
+        return statistics.median(self.connect_times) if self.connect_times else None
 
     @property
     def fill_rate(self) -> float | None:
@@ -163,6 +175,10 @@ class Statistics:
         """Everything /stats shows, for the window from ``since`` to ``now``."""
         ended, full = await self.ended_needs(municipality_id, since, now)
         times = await self.sign_up_times(municipality_id, since, now)
+        partners = Partners(self.session)
+        codes = list(postal_codes)
+        open_posts = await partners.open_counts(codes, now)
+        connected = await partners.connect_times(codes, since, now)
         return MunicipalityStats(
             since=since,
             until=now,
@@ -175,6 +191,9 @@ class Statistics:
             needs_ended_full=full,
             fill_times=tuple(await self.fill_times(municipality_id, since, now)),
             sign_up_times=tuple(times),
+            open_offers=open_posts["offer"],
+            open_searches=open_posts["search"],
+            connect_times=tuple(done - created for created, done in connected if done >= created),
         )
 
 

@@ -195,6 +195,8 @@ async def test_stats_reply_has_the_numbers_and_the_chart(
         "Sign-ups: 3",
         "Fill rate: 33 % (1 of 3 needs that ended had every spot taken)",
         "Median time to fill: 15 hours",
+        "Open offers: 0 · open searches: 0",
+        "Partner connections: 0",
     ]
     assert reply.attachment is not None
     assert reply.attachment.filename == "stats.png"
