@@ -10,6 +10,10 @@ STAMP := $(VENV)/.installed-stamp
 SYNAPSE_VENV ?= .venv-synapse
 SYNAPSE_VERSION ?= 1.163.2
 SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed-$(SYNAPSE_VERSION)
+# The browser test drives Debian's chromium (Playwright's own browser download is not used).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+BROWSER := $(if $(filter skip,$(ENGAGE_TEST_BROWSER)),,$(CHROMIUM))
 
 .PHONY: run test bench lint format messages clean
 
@@ -22,6 +26,11 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+$(CHROMIUM):
+	@command -v apt-get >/dev/null 2>&1 || { echo "Install Chromium at $(CHROMIUM), or set ENGAGE_TEST_BROWSER=skip"; exit 1; }
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 $(SYNAPSE_STAMP):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
 	$(PYTHON) -m venv $(SYNAPSE_VENV)
@@ -32,7 +41,7 @@ $(SYNAPSE_STAMP):
 run: $(STAMP)
 	$(VENV)/bin/engage run
 
-test: $(STAMP) $(SYNAPSE_STAMP)
+test: $(STAMP) $(SYNAPSE_STAMP) $(BROWSER)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest

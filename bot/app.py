@@ -13,10 +13,14 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.matrix.transport import MatrixSettings, MatrixTransport
+from bot.metrics import MeteredEngine, Metrics
 from bot.outbox import OutboxWorker, Outcome
 from bot.scheduler import Scheduler
 from bot.telegram.limiter import Limits
 from bot.telegram.transport import TelegramSettings, TelegramTransport
+from bot.web.app import WebDeps, create_web_app
+from bot.web.ops import HealthSources
+from bot.web.server import WebServer
 from dialogs.engine import Engine
 from dialogs.events import Identity, Reply
 from dialogs.flow import Clock, EngineConfig, SystemClock
@@ -46,6 +50,8 @@ class App:
     transports: dict[str, Transport] = field(default_factory=dict)
     worker: OutboxWorker | None = None
     scheduler: Scheduler | None = None
+    metrics: Metrics | None = None
+    web: WebServer | None = None
 
     async def deliver(self, identity: Identity, replies: list[Reply]) -> Outcome:
         """Route a message to the recipient's messenger (direct mode, without outbox)."""
@@ -62,6 +68,8 @@ class App:
             )
 
     async def start(self) -> None:
+        if self.web is not None:  # first: a webhook registered next must find it listening
+            await self.web.start()
         for transport in self.transports.values():
             await transport.start()
         if self.worker is not None:
@@ -70,6 +78,8 @@ class App:
             self.scheduler.start()
 
     async def stop(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self.worker is not None:
@@ -107,10 +117,24 @@ def engine_config(settings: Settings) -> EngineConfig:
     )
 
 
-def build_engine(store: Store, settings: Settings, *, clock: Clock | None = None) -> Engine:
+def build_engine(
+    store: Store,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    metrics: Metrics | None = None,
+) -> Engine:
     """Messages to other people always go through the outbox; a worker sends them
     where a messenger runs (the console chat alone just leaves them queued)."""
-    return Engine(store, build_registry(), engine_config(settings), clock=clock, outbox=_idle)
+    config = engine_config(settings)
+    if metrics is not None:
+        engine: Engine = MeteredEngine(
+            store, build_registry(), config, clock=clock, outbox=_idle, metrics=metrics
+        )
+    else:
+        engine = Engine(store, build_registry(), config, clock=clock, outbox=_idle)
+    engine.services["public_url"] = settings.public_url  # calendar links (/calendar)
+    return engine
 
 
 def _idle() -> None:
@@ -126,20 +150,26 @@ def telegram_settings(settings: Settings) -> TelegramSettings:
         webhook_secret=settings.telegram_webhook_secret,
         http_host=settings.http_host,
         http_port=settings.http_port,
+        own_listener=False,  # the webhook is a route of the bot's web app
     )
 
 
 async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     store = await prepare_database(settings, clock=clock)
-    engine = build_engine(store, settings, clock=clock)
-    app = App(settings, store, engine)
+    metrics = Metrics()
+    engine = build_engine(store, settings, clock=clock, metrics=metrics)
+    app = App(settings, store, engine, metrics=metrics)
+    telegram: TelegramTransport | None = None
     if settings.telegram_token:
-        app.transports["telegram"] = TelegramTransport(
+        telegram = TelegramTransport(
             engine,
             telegram_settings(settings),
             limits=Limits(global_per_second=settings.telegram_rate),
             mark_unreachable=app.mark_unreachable,
         )
+        app.transports["telegram"] = telegram
+        limiter = telegram.limiter
+        metrics.rate_limit_sources.append(lambda: ("telegram", limiter.retry_after_count))
     if settings.matrix_homeserver:
         app.transports["matrix"] = MatrixTransport(engine, matrix_settings(settings))
     app.worker = OutboxWorker(
@@ -148,11 +178,39 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         dict(app.transports),
         lease=timedelta(seconds=settings.outbox_lease),
         on_blocked=app.mark_unreachable,
+        on_outcome=metrics.sent,
     )
     engine.outbox = app.worker.wake
     app.scheduler = Scheduler(store, engine.config, engine.clock, queued=app.worker.wake)
     engine.services.update(app.scheduler.services())
+    app.web = WebServer(
+        create_web_app(web_deps(app, telegram)), settings.http_host, settings.http_port
+    )
     return app
+
+
+def web_deps(app: App, telegram: TelegramTransport | None) -> WebDeps:
+    settings, engine = app.settings, app.engine
+    webhook = None
+    if telegram is not None and settings.telegram_webhook_url:
+        webhook = (telegram.webhook_path, telegram.accept_webhook)
+    return WebDeps(
+        store=app.store,
+        config=engine.config,
+        clock=engine.clock,
+        public_url=settings.public_url,
+        telegram_bot=(lambda: telegram.username) if telegram is not None else (lambda: ""),
+        matrix_user=settings.matrix_user or "",
+        metrics=app.metrics,
+        health=HealthSources(
+            app.store,
+            engine.clock,
+            transports=app.transports,
+            scheduler=app.scheduler,
+            worker=app.worker,
+        ),
+        webhook=webhook,
+    )
 
 
 def matrix_settings(settings: Settings) -> MatrixSettings:

@@ -17,6 +17,7 @@ from bot.admin import add_admin_parser, run_admin
 from bot.app import build_engine, messengers_configured, prepare_database, serve
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import ConsoleTransport
+from bot.web.server import ListenError
 from storage.db import Store
 from storage.demo import load_demo_data
 from storage.migrate import upgrade
@@ -102,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_run(settings))
     except KeyboardInterrupt:
         return 130
+    except ListenError as error:
+        print(f"engage: {error}", file=sys.stderr)
+        return 1
     except (OSError, SQLAlchemyError) as error:
         where = make_url(settings.database_url).render_as_string(hide_password=True)
         print(f"engage: database {where} is not usable: {error}", file=sys.stderr)

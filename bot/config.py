@@ -45,6 +45,7 @@ class Settings:
     outbox_lease: int = 60
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    public_url: str | None = None
     matrix_homeserver: str | None = None
     matrix_user: str | None = None
     matrix_password: str | None = None
@@ -135,6 +136,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not http_port:
         problems.append(f"ENGAGE_HTTP_PORT: {raw_port!r} is not a port number (1-65535)")
 
+    public_url = env.get("ENGAGE_PUBLIC_URL", "").strip().rstrip("/") or None
+    if public_url and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", public_url):
+        problems.append(
+            f"ENGAGE_PUBLIC_URL: {public_url!r} is not an http(s) address like "
+            "https://engage.example.org"
+        )
+
     raw_lease = env.get("ENGAGE_OUTBOX_LEASE", "60").strip() or "60"
     lease = int(raw_lease) if raw_lease.isdecimal() and int(raw_lease) > 0 else 0
     if not lease:
@@ -148,6 +156,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         **matrix,
         http_host=http_host,
         http_port=http_port,
+        public_url=public_url,
         database_url=url,
         default_locale=locale,
         timezone=timezone,

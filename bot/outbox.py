@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from dialogs.engine import Engine
@@ -52,6 +52,7 @@ class OutboxWorker:
         poll_interval: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
         on_blocked: Callable[[Identity], Awaitable[None]] | None = None,
+        on_outcome: Callable[[str, Outcome, OutboxMessage, datetime], None] | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -61,6 +62,7 @@ class OutboxWorker:
         self.poll_interval = poll_interval
         self.lease = lease
         self.on_blocked = on_blocked
+        self.on_outcome = on_outcome  # metrics: (transport, outcome, message, now)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         # One bookkeeping write at a time: on SQLite, concurrent writers would only
@@ -68,6 +70,11 @@ class OutboxWorker:
         # cannot interrupt them.
         self._writing = asyncio.Lock()
         self._stopping = False
+
+    @property
+    def running(self) -> bool:
+        """Every sender loop alive (for /healthz); a crashed loop would leave mail unsent."""
+        return bool(self._tasks) and not any(task.done() for task in self._tasks)
 
     def wake(self) -> None:
         """Called after a transaction queued messages: send now, not at the next poll."""
@@ -147,5 +154,7 @@ class OutboxWorker:
                 await uow.outbox.retry_later(message.id, now + backoff(message.attempts), detail)
             else:
                 await uow.outbox.finish(message.id, outcome, now, detail)
+        if self.on_outcome is not None:
+            self.on_outcome(message.transport, outcome, message, now)
         if outcome == "blocked" and self.on_blocked is not None:
             await self.on_blocked(identity)

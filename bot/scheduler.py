@@ -22,6 +22,7 @@ from dialogs.broadcast_reports import report_broadcasts
 from dialogs.digests import send_digests
 from dialogs.flow import Clock, EngineConfig
 from dialogs.housekeeping import expire, retain
+from dialogs.partners_pushes import push_new_partner_posts, push_partner_post
 from dialogs.pushes import escalate, push_need
 from dialogs.reminders import send_reminders
 from storage.db import Store
@@ -54,7 +55,12 @@ class Scheduler:
         every(self.run, IntervalTrigger(minutes=5), args=("expiry", expire), id="expiry")
         every(self.run, CronTrigger(hour=3, minute=30), args=("retention", retain))
         every(self.run, IntervalTrigger(minutes=1), args=("broadcast-reports", report_broadcasts))
+        every(self.run, IntervalTrigger(minutes=15), args=("partners", push_new_partner_posts))
         self._scheduler.start()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
 
     async def stop(self) -> None:
         if self._scheduler.running:
@@ -94,10 +100,30 @@ class Scheduler:
         if queued:
             self.queued()
 
+    async def partner_post_published(self, post_id: int) -> None:
+        """Tell fitting partners about a new offer or search, beside the dialog; the
+        "partners" job repeats the round for a day, so a failure here is caught up."""
+        task = asyncio.create_task(self._push_partner_post(post_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _push_partner_post(self, post_id: int) -> None:
+        try:
+            queued = await push_partner_post(self.store, self.config, self.clock.now(), post_id)
+        except Exception:
+            log.exception("pushing partner post %s failed; the partners job will retry", post_id)
+            return
+        if queued:
+            self.queued()
+
     async def spot_freed(self, need_id: int) -> None:
         """Someone cancelled: ask the next people at once."""
         await self.need_published(need_id)
 
     def services(self) -> dict[str, Any]:
         """The hooks dialogs call (see dialogs.posting, dialogs.reminders)."""
-        return {"on_need_published": self.need_published, "on_spot_freed": self.spot_freed}
+        return {
+            "on_need_published": self.need_published,
+            "on_spot_freed": self.spot_freed,
+            "on_partner_post_published": self.partner_post_published,
+        }

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from dialogs.events import Reply
 from dialogs.flow import Context, Speaker, buttons
 from dialogs.i18n import N_
-from dialogs.volunteer import distance_text, interest_label, kind_label, when_text
+from dialogs.volunteer import distance_text, interest_label, kind_label, when_text, written_in
 from matching.partners import PartnerMatch, PartnerSnapshot, topic_words
 from matching.types import Reason
 from storage.models import Account, Need, Organisation
@@ -293,14 +293,17 @@ def who_text(t: Speaker, party: Party) -> str:
 
 def post_lines(t: Speaker, post: PartnerPost) -> list[str]:
     icon = "🎁" if post.direction == "offer" else "🔎"
+    iso = t.translator.isolate  # the author's words inside a possibly right-to-left card
     lines = [
-        f"{icon} {direction_text(t, post.direction)}: {post.title}",
+        f"{icon} {direction_text(t, post.direction)}: {iso(post.title)}",
         "🏷 " + kind_text(t, post.kind),
         "🕒 " + days_text(t, post.date_from, post.date_until),
     ]
     if post.people:
         lines.append("👥 " + t.ngettext("{n} person", "{n} people", post.people))
-    lines.append("📍 " + " ".join(filter(None, [post.postal_code, post.place])))
+    lines.append("📍 " + iso(" ".join(filter(None, [post.postal_code, post.place]))))
+    if note := written_in(t, post.language):
+        lines.append(note)
     return lines
 
 

@@ -20,7 +20,7 @@ NOT_ALLOWED = N_("Sorry, you are not allowed to do that.")
 # The extra commands each role sees in a messenger's command menu (not in /help for all).
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "admin": ("need", "needs", "org"),
-    "coordinator": ("approve", "broadcast", "broadcasts", "stats"),
+    "coordinator": ("approve", "broadcast", "broadcasts", "posts", "stats"),
     "operator": ("municipality", "municipalities", "coordinator", "coordinators"),
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogs import (
+    calendar,
     clubs,
     contact,
     coordination,
@@ -12,6 +13,7 @@ from dialogs import (
     needs,
     onboarding,
     organisations,
+    partners,
     posting,
     profile,
     pushes,
@@ -27,8 +29,10 @@ def build_registry() -> Registry:
     needs.register(registry)
     spontaneous.register(registry)
     mine.register(registry)
+    calendar.register(registry)
     clubs.register(registry)
     contact.register(registry)
+    partners.register(registry)  # commands and buttons only, no understander
     profile.register(registry)
     pushes.register(registry)
     reminders.register(registry)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.calendar import CalendarFeed
 from storage.models import (
     Account,
     AuditEntry,
@@ -31,6 +32,7 @@ from storage.models import (
     VolunteerProfile,
     utcnow,
 )
+from storage.partners import PARTNER_PERSON_LINKS
 
 KM_PER_DEGREE = 111.2
 
@@ -240,6 +242,8 @@ PERSON_LINKS: tuple[tuple[str, Any, str, str], ...] = (
     ("broadcasts_written", Broadcast, "author_id", "anonymise"),
     ("organisations_registered", Organisation, "applicant_id", "anonymise"),
     ("needs_posted", Need, "created_by", "anonymise"),
+    ("calendar_feeds", CalendarFeed, "person_id", "delete"),
+    *PARTNER_PERSON_LINKS,
 )
 
 

@@ -86,6 +86,7 @@ class MatrixTransport:
         self._tasks: set[asyncio.Task[None]] = set()
         self._live = False  # false during a first sync: old history is not answered
         self.ready = asyncio.Event()
+        self.sync_ok = False  # the last sync succeeded (for /healthz)
         # Replies for direct chats the bot opened, sent once the invitee has joined:
         # before that their devices cannot receive the room's encryption keys.
         self._waiting: dict[str, list[Reply]] = {}
@@ -149,6 +150,11 @@ class MatrixTransport:
         )
         self._sync_task = asyncio.create_task(self._sync_forever())
 
+    @property
+    def connected(self) -> bool:
+        task = self._sync_task
+        return self.sync_ok and task is not None and not task.done()
+
     async def stop(self) -> None:
         if self._sync_task is not None:
             self._sync_task.cancel()
@@ -168,6 +174,7 @@ class MatrixTransport:
             response = await self.client.sync(timeout=timeout, full_state=timeout == 0)
             if isinstance(response, SyncError) or not isinstance(response, SyncResponse):
                 log.warning("Matrix sync failed: %s", response)
+                self.sync_ok = False
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
@@ -175,6 +182,7 @@ class MatrixTransport:
             timeout = self.settings.sync_timeout_ms
             await self._key_upkeep()
             self._live = True
+            self.sync_ok = True
             self.ready.set()
 
     async def _key_upkeep(self) -> None:

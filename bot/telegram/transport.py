@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from starlette.applications import Starlette
 from telegram import Bot, BotCommand, BotCommandScopeChat, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -26,6 +27,9 @@ from bot.outbox import Outcome
 from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.limiter import FloodLimiter, Limits, seconds_of
 from bot.telegram.render import chunks_for
+from bot.web.server import WebServer
+from bot.web.webhook import SECRET_HEADER as SECRET_HEADER  # re-exported for tests
+from bot.web.webhook import webhook_route
 from dialogs.engine import Engine
 from dialogs.events import (
     ButtonPress,
@@ -42,7 +46,6 @@ from dialogs.roles import Roles, menu_commands
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TRANSPORT = "telegram"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ class TelegramSettings:
     webhook_secret: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # Serve the webhook on a listener of its own; the bot process routes it through its
+    # web app instead (one port for everything), see bot.app.
+    own_listener: bool = True
     poll_timeout: float = 10.0
     request_timeout: float = 15.0
     max_attempts: int = 6
@@ -90,7 +96,7 @@ class TelegramTransport:
         self.application = self._build_application()
         self.username = ""
         self.bot_id = 0
-        self._web_runner: web.AppRunner | None = None
+        self._listener: WebServer | None = None
 
     @property
     def bot(self) -> Bot:
@@ -150,37 +156,50 @@ class TelegramTransport:
     async def stop(self) -> None:
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
-        if self._web_runner is not None:
-            await self._web_runner.cleanup()
-            self._web_runner = None
+        if self._listener is not None:
+            await self._listener.stop()
+            self._listener = None
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
 
     async def _start_webhook(self) -> None:
         url, secret = self.settings.webhook_url or "", self.settings.webhook_secret or ""
-        app = web.Application(client_max_size=1024 * 1024)
-        app.router.add_post(urlsplit(url).path or "/", self._on_webhook)
-        self._web_runner = web.AppRunner(app, access_log=None)
-        await self._web_runner.setup()
-        site = web.TCPSite(self._web_runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
+        if self.settings.own_listener:
+            app = Starlette(routes=[webhook_route(self.webhook_path, self.accept_webhook)])
+            self._listener = WebServer(app, self.settings.http_host, self.settings.http_port)
+            await self._listener.start()
         await self.bot.set_webhook(
             url, secret_token=secret, allowed_updates=["message", "callback_query"]
         )
 
-    async def _on_webhook(self, request: web.Request) -> web.Response:
-        """python-telegram-bot's custom-webhook pattern, with the secret checked first."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given, self.settings.webhook_secret or ""):
-            log.warning("webhook call with a wrong secret from %s", request.remote)
-            return web.Response(status=403, text="forbidden")
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.settings.webhook_url or "").path or "/"
+
+    @property
+    def connected(self) -> bool:
+        """Started and receiving: polling runs, or the webhook is registered."""
+        if not self.application.running:
+            return False
+        updater = self.application.updater
+        return self.settings.webhook_url is not None or bool(updater and updater.running)
+
+    async def accept_webhook(self, secret: str, body: bytes) -> int:
+        """python-telegram-bot's custom-webhook pattern, with the secret checked first;
+        the HTTP status to answer."""
+        expected = (self.settings.webhook_secret or "").encode()
+        if not expected or not hmac.compare_digest(secret.encode(), expected):
+            log.warning("webhook call with a wrong secret")
+            return 403
         try:
-            update = Update.de_json(await request.json(), self.bot)
-        except (ValueError, TypeError, KeyError):
-            return web.Response(status=400, text="bad update")
+            update = Update.de_json(json.loads(body), self.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return 400
+        if update is None:
+            return 400
         await self.application.update_queue.put(update)
-        return web.Response(text="ok")
+        return 200
 
     def _menu(self, locale: str | None, extra: tuple[str, ...] = ()) -> list[BotCommand]:
         commands = self.engine.registry.commands

@@ -59,6 +59,11 @@ EXPORT_SECTIONS = {
     "broadcast": "broadcasts_written",
     "organisation": "organisations_registered",
     "need": "needs_posted",
+    "calendarfeed": "calendar_feeds",
+    "partner_post": "partner_posts",
+    "partner_consent": "partner_consents",
+    "partner_notification": "partner_notifications",
+    "partner_connection": "partner_recommendations",
 }
 
 

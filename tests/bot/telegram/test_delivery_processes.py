@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import uuid
@@ -52,6 +53,12 @@ async def seed_broadcast(url: str, schema: str | None = None) -> None:
     await store.dispose()
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def start_bot(api: FakeTelegramAPI, url: str, tmp: Path, **extra: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
     env.update(
@@ -64,6 +71,7 @@ def start_bot(api: FakeTelegramAPI, url: str, tmp: Path, **extra: str) -> subpro
             "ENGAGE_OUTBOX_LEASE": "2",
             "ENGAGE_DEMO_DATA": "no",
             "ENGAGE_LOG_LEVEL": "WARNING",
+            "ENGAGE_HTTP_PORT": str(free_port()),  # each instance has its own web listener
             **extra,
         }
     )
