@@ -9,6 +9,7 @@ from dialogs.choices import pressed
 from dialogs.events import Event, LocationShared, Reply, TextMessage
 from dialogs.flow import Context, Step, buttons, column
 from dialogs.i18n import N_
+from dialogs.need_link import PENDING_NEED
 from dialogs.needs import first_matches
 from dialogs.onboarding import (
     NOTIFY_CHOICES,
@@ -313,7 +314,9 @@ async def on_summary(event: Event, ctx: Context) -> Step:
     choice = pressed(event) or ""
     if choice.startswith("edit:") and choice.removeprefix("edit:") in dict(SECTIONS):
         state = choice.removeprefix("edit:")
-        ctx.data = {"editing": True}
+        # Keep what must survive an edit: a need from a web link waits for the summary.
+        kept = {key: ctx.data[key] for key in (PENDING_NEED,) if key in ctx.data}
+        ctx.data = {"editing": True, **kept}
         return Step.to(state)
     if choice != "done":
         return Step.stay(Reply(ctx._("Please answer with one of the buttons.")))

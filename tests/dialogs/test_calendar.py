@@ -175,6 +175,29 @@ async def test_need_link_for_someone_new_leads_through_onboarding_to_the_need(
     assert "You are signed up for “Hausaufgabenhilfe”" in chat.text
 
 
+async def test_need_link_survives_an_edit_on_the_onboarding_summary(
+    chat: Chat, seeded: Seeded
+) -> None:
+    need_id = seeded.shown["Hausaufgabenhilfe"]
+    await chat.send(f"/start need_{need_id}")
+    await chat.press("Yes, I agree")
+    await chat.press("English")
+    await chat.press("Neighbourhood help")
+    await chat.press("Done")
+    await chat.press("Done")
+    await chat.send("52062")
+    await chat.press("Yes")
+    await chat.press("25 km")
+    await chat.press("Flexible, any time")
+    await chat.press("Instantly, for urgent needs")
+    await chat.press("Edit notifications")
+    await chat.press("Instantly, for urgent needs")
+    await chat.press("Looks good")
+    assert "You came for this need" in chat.text
+    await chat.press("I'll help")
+    assert "You are signed up for “Hausaufgabenhilfe”" in chat.text
+
+
 @pytest.mark.parametrize(
     "title", ["Vergangener Einsatz", "Abgesagter Einsatz", "Nicht freigegeben"]
 )
