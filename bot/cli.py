@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply schema migrations")
-    commands.add_parser("demo-data", help="load the Aachen demo organisations and needs")
+    commands.add_parser(
+        "demo-data", help="load the Aachen demo organisations, needs, offers and searches"
+    )
     add_admin_parser(commands)
     return parser
 

@@ -138,7 +138,7 @@ async def load_side(
 async def people_of(uow: UnitOfWork, party: Party) -> set[int]:
     """Who may act for a side: a private post's author; an organisation's admins."""
     people: set[int] = set()
-    if party.post is not None and party.post.organisation_id is None:
+    if party.post is not None and party.post.organisation_id is None and party.post.owner_id:
         people.add(party.post.owner_id)
     organisation_id = party.organisation_id
     if party.need is not None:

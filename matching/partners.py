@@ -9,6 +9,7 @@ and looks for partners). A pair fits when all of these hold:
   one organisation with itself;
 * the distance is within the larger of the two radii: one side is willing to come;
 * both kinds belong together (skill ↔ knowledge, time ↔ team day, a room ↔ a room…);
+  a need asks for hands (time, team day); an organisation has every kind;
 * when both name days, the days overlap; an ongoing side fits any day;
 * a team day (an offer of several people on a day) goes only to what needs several
   people: a need or search for at least two;
@@ -63,6 +64,9 @@ _STOP_STEMS = frozenset(
         "some", "sonnt", "stund", "suche", "sucht", "tage", "that", "their", "there", "this",
         "unser", "unter", "volun", "ware", "where", "which", "will", "wird", "with", "woche",
         "would", "wurde", "your", "zeit", "zusam",
+        "alle", "allen", "auch", "beim", "bitte", "dies", "diese", "einfa", "ganze", "gemei",
+        "gibt", "ihre", "jahr", "kann", "kein", "keine", "mache", "mehr", "nach", "noch",
+        "schon", "sehr", "uber", "viel", "viele", "wenn", "werde",
     }
 )
 # fmt: on
@@ -152,7 +156,8 @@ def pair(given: PartnerSnapshot, wanted: PartnerSnapshot) -> PartnerMatch | None
     reach = max(given.radius_km, wanted.radius_km)
     if not distance <= reach:
         return None
-    if given.kind and wanted.kind and not _kinds_fit(given.kind, wanted.kind):
+    organisations = "organisation" in (given.side, wanted.side)  # they have every kind
+    if not organisations and not _kinds_fit(given.kind, wanted.kind):
         return None
     both_dated = given.days is not None and wanted.days is not None
     days_apart = (

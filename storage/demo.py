@@ -1,9 +1,10 @@
 """Demo data: a fictional but plausible volunteering landscape for Aachen.
 
 A fresh installation without messengers starts in the console; with this data a
-first-time user can try the whole flow (interests, postal code, matching needs)
-before any real organisation has signed up. Every row is marked ``is_demo`` so it
-can be told apart from, and later removed before, real data.
+first-time user can try the whole flow (interests, postal code, matching needs,
+offers and searches between partners) before any real organisation has signed up.
+Every row is marked ``is_demo`` so it can be told apart from, and later removed
+before, real data. The offers and searches live in ``storage.demo_partners``.
 
 All organisations, people and e-mail addresses are invented; postal codes and
 street names are real Aachen ones so distances and maps look right.
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Store
+from storage.demo_partners import add_demo_posts
 from storage.models import Municipality, Need, Organisation
 from storage.postal_codes import PostalCode, PostalCodeDirectory, default_directory
 
@@ -36,11 +38,12 @@ class DemoSummary:
     municipalities: int = 0
     organisations: int = 0
     needs: int = 0
+    posts: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.municipalities} municipality, {self.organisations} organisations, "
-            f"{self.needs} needs"
+            f"{self.needs} needs, {self.posts} offers and searches"
         )
 
 
@@ -265,6 +268,31 @@ _ORGANISATIONS: tuple[_Org, ...] = (
         interests=("digital", "seniors"),
         postal_code="52064",
         contact="digitalpaten@example.org",
+    ),
+    _Org(
+        key="imker",
+        name="Imkerverein Lousberg & Soers e.V.",
+        kind="association",
+        description=(
+            "Rund 40 Imkerinnen und Imker betreuen ihre Bienenvölker am Lousberg und in "
+            "der Soers. Wir beraten Neulinge, schleudern gemeinsam Honig und zeigen Kindern, "
+            "wie wichtig Bienen für uns alle sind."
+        ),
+        interests=("environment_animals", "education_tutoring"),
+        postal_code="52070",
+        contact="imkerverein-lousberg@example.org",
+    ),
+    _Org(
+        key="schreinerei",
+        name="Schreinerei Eichenwerk Brand GmbH",
+        kind="company",
+        description=(
+            "Unser Handwerksbetrieb baut Möbel, Treppen und Innenausbauten. Vier "
+            "Auszubildende lernen bei uns – und packen gern mit an, wenn im Viertel etwas "
+            "gebaut werden muss."
+        ),
+        interests=("neighbourhood", "children_youth"),
+        postal_code="52078",
     ),
 )
 
@@ -627,11 +655,11 @@ async def has_data(store: Store) -> bool:
 async def load_demo_data(
     store: Store, *, now: datetime, directory: PostalCodeDirectory | None = None
 ) -> DemoSummary:
-    """Create the Aachen demo municipality, organisations and needs, once.
+    """Create the Aachen demo municipality, organisations, needs, offers and searches, once.
 
-    Dated needs fall on the 1st to 9th local day after ``now`` so they are always
-    in the future and within ten days. Does nothing when the municipality with slug
-    "aachen" already exists.
+    Dated needs and posts fall on the 1st to 9th local day after ``now`` so they are
+    always in the future and within ten days. Does nothing when the municipality with
+    slug "aachen" already exists.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("load_demo_data needs a timezone-aware 'now'")
@@ -700,6 +728,7 @@ async def load_demo_data(
                         language="de",
                     )
                 )
+            posts = await add_demo_posts(uow, organisations, now=now, tz=LOCAL_TZ)
     except IntegrityError:
         # Another process may have loaded the demo at the same moment (unique slug);
         # its copy is as good as ours. Any other integrity problem is a real bug.
@@ -708,6 +737,8 @@ async def load_demo_data(
                 raise
         log.info("demo data was loaded concurrently; keeping the other copy")
         return DemoSummary()
-    summary = DemoSummary(municipalities=1, organisations=len(_ORGANISATIONS), needs=len(_NEEDS))
+    summary = DemoSummary(
+        municipalities=1, organisations=len(_ORGANISATIONS), needs=len(_NEEDS), posts=posts
+    )
     log.info("loaded demo data: %s", summary)
     return summary

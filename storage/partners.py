@@ -55,13 +55,17 @@ class PartnerPost(SQLModel, table=True):
     date_from: date | None = None  # local days; both None means ongoing
     date_until: date | None = None
     expires_at: datetime = _when()
-    owner_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    # Who wrote it; None only for an organisation's post without an author (demo data).
+    owner_id: int | None = Field(
+        default=None, foreign_key="person.id", nullable=True, index=True, ondelete="CASCADE"
+    )
     organisation_id: int | None = Field(
         default=None, foreign_key="organisation.id", nullable=True, index=True, ondelete="CASCADE"
     )
     status: str = Field(default="open", max_length=20)  # open, closed
     language: str | None = Field(default=None, max_length=10)  # of title and text, as written
     pushed_at: datetime | None = _when(nullable=True, default=None)
+    is_demo: bool = False  # from storage.demo: removed with the rest of the demo data
     created_at: datetime = _when(default_factory=utcnow)
 
 

@@ -101,6 +101,7 @@ class SendSchedule:
     chats: dict[int, float] = field(default_factory=dict)
     groups: dict[int, list[float]] = field(default_factory=dict)
     paused_until: float = 0.0
+    next_forget: float = 0.0
 
     def reserve(self, chat_id: int | None, now: float) -> float:
         """The earliest time this send may go out; recorded as taken."""
@@ -124,7 +125,9 @@ class SendSchedule:
             self.chats[chat_id] = max(self.chats.get(chat_id, 0.0), moment)
         if group is not None:
             bisect.insort(group, moment)
-        self._forget_before(now - group_window)
+        if now >= self.next_forget:  # walking every chat per send costs more than it saves
+            self._forget_before(now - group_window)
+            self.next_forget = now + 1.0
         return moment
 
     def pause(self, until: float) -> None:
@@ -165,8 +168,14 @@ class FloodLimiter(BaseRateLimiter[int]):
     async def _wait_for_slot(self, chat_id: int | None) -> None:
         while True:
             async with self._lock:
-                at = self.schedule.reserve(chat_id, self.clock())
-            await asyncio.sleep(max(0.0, at - self.clock()))
+                now = self.clock()
+                at = self.schedule.reserve(chat_id, now)
+            if at <= now:
+                # A slot free right now (a reservation never precedes a pause's end): go
+                # without yielding. Sleeping, even for 0 s, lets a busy loop run other work
+                # first; the wake is then late, the slot retaken, and so on under load.
+                return
+            await asyncio.sleep(at - now)
             now = self.clock()
             if now - at > LATE_WAKE:
                 continue  # woke too late (GC pause, busy loop): sending now could burst

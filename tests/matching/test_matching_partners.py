@@ -122,6 +122,17 @@ def test_what_does_not_belong_together_is_never_suggested() -> None:
                                            interests=("culture",))]) == []  # fmt: skip
 
 
+def test_a_need_asks_for_hands_not_for_a_room_or_material() -> None:
+    need = post(30, "search", "", side="need", people=2, owner=None, organisation=7,
+                interests=("seniors",))  # fmt: skip
+    hands = post(31, "offer", "time", interests=("seniors",))
+    hall = post(32, "offer", "room", text="Saal samstags frei", interests=("seniors",))
+    things = post(33, "offer", "material", interests=("seniors",))
+    found = rank_partners_for(hands, [need])
+    assert [(m.side, m.id) for m in found] == [("need", 30)]
+    assert rank_partners_for(hall, [need]) == [] and rank_partners_for(things, [need]) == []
+
+
 def test_the_order_is_fit_then_distance() -> None:
     search = post(1, "search", "skill", interests=("digital", "seniors"))
     both = post(2, "offer", "skill", km=5, interests=("digital", "seniors"))

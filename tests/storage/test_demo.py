@@ -1,4 +1,5 @@
-"""The Aachen demo data: complete, valid, in the future and loaded only once."""
+"""The Aachen demo data: complete, valid, in the future and loaded only once; its
+offers and searches removable with the rest of it."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, delete, select
 
 from matching.taxonomy import INTEREST_IDS, ORGANISATION_KIND_IDS, SKILL_IDS
 from storage.db import Store
 from storage.demo import DemoSummary, has_data, load_demo_data
-from storage.models import Municipality, Need, Organisation
+from storage.models import Account, Municipality, Need, Organisation, Person
+from storage.partners import DIRECTIONS, PartnerPost, Partners
+from storage.partners import KINDS as POST_KINDS
 from storage.postal_codes import default_directory, haversine_km
 
 # The taxonomy's ids are pinned by tests/matching/test_matching_taxonomy.py; use them.
@@ -35,6 +38,11 @@ async def rows(store: Store) -> tuple[list[Municipality], list[Organisation], li
     return municipalities, organisations, needs
 
 
+async def all_posts(store: Store) -> list[PartnerPost]:
+    async with store.transaction() as uow:
+        return list((await uow.session.exec(select(PartnerPost).order_by(PartnerPost.id))).all())
+
+
 async def test_loads_into_an_empty_database(store: Store) -> None:
     assert not await has_data(store)
     summary = await load_demo_data(store, now=NOW)
@@ -42,8 +50,12 @@ async def test_loads_into_an_empty_database(store: Store) -> None:
 
     municipalities, organisations, needs = await rows(store)
     assert summary == DemoSummary(
-        municipalities=len(municipalities), organisations=len(organisations), needs=len(needs)
+        municipalities=len(municipalities),
+        organisations=len(organisations),
+        needs=len(needs),
+        posts=len(await all_posts(store)),
     )
+    assert 5 <= summary.posts <= 12
     assert len(municipalities) == 1
     assert len(organisations) >= 15
     assert len(needs) >= 20
@@ -139,9 +151,10 @@ async def test_second_call_adds_nothing(store: Store) -> None:
     first = await load_demo_data(store, now=NOW)
     before = [len(r) for r in await rows(store)]
     second = await load_demo_data(store, now=NOW + timedelta(days=3))
-    assert second == DemoSummary(municipalities=0, organisations=0, needs=0)
+    assert second == DemoSummary(municipalities=0, organisations=0, needs=0, posts=0)
     assert [len(r) for r in await rows(store)] == before
     assert before == [first.municipalities, first.organisations, first.needs]
+    assert len(await all_posts(store)) == first.posts
 
 
 async def test_deterministic(store: Store, tmp_path: Path) -> None:
@@ -174,3 +187,101 @@ async def test_concurrent_loads_keep_one_copy(store: Store) -> None:
     municipalities, organisations, needs = await rows(store)
     assert sorted(r.organisations for r in results) == [0, len(organisations)]
     assert len(municipalities) == 1 and sum(r.needs for r in results) == len(needs)
+    assert sum(r.posts for r in results) == len(await all_posts(store))
+
+
+# -- offers and searches ------------------------------------------------------------------
+
+
+async def test_offers_and_searches_are_valid(store: Store) -> None:
+    await load_demo_data(store, now=NOW)
+    _, organisations, _ = await rows(store)
+    by_id = {o.id: o for o in organisations}
+    posts = await all_posts(store)
+    today = NOW.astimezone(ZoneInfo("Europe/Berlin")).date()
+    for post in posts:
+        assert post.direction in DIRECTIONS and post.kind in POST_KINDS, post.title
+        assert set(post.interests) <= INTERESTS, post.title
+        assert post.is_demo and post.status == "open" and post.language == "de"
+        organisation = by_id[post.organisation_id]
+        assert organisation.is_demo
+        assert (post.postal_code, post.latitude) == (
+            organisation.postal_code,
+            organisation.latitude,
+        )
+        assert 20 <= len(post.text) <= 2000 and post.text.endswith((".", "!", "?"))
+        # written a few days ago, so the pushes' one-day catch-up never takes them for new
+        assert NOW - timedelta(days=7) <= post.created_at < NOW - timedelta(days=1)
+        assert post.expires_at > NOW + timedelta(days=1)
+        if post.date_from is None:
+            assert post.date_until is None
+            assert post.expires_at == post.created_at + timedelta(days=60)
+        else:
+            assert today < post.date_from <= (post.date_until or post.date_from)
+            assert post.date_from <= today + timedelta(days=9)
+    directions = [p.direction for p in posts]
+    assert directions.count("offer") >= 3 and directions.count("search") >= 3
+    assert {"team_day", "knowledge", "room"} <= {p.kind for p in posts}
+    team_days = [p for p in posts if p.kind == "team_day"]
+    assert team_days and all(p.people and p.people >= 2 and p.date_from for p in team_days)
+    async with store.transaction() as uow:
+        assert (
+            await Partners(uow.session).unpushed(NOW - timedelta(days=1), NOW, include_pushed=True)
+            == []
+        )
+
+
+async def test_the_beekeepers_are_there_for_the_school(store: Store) -> None:
+    await load_demo_data(store, now=NOW)
+    _, organisations, _ = await rows(store)
+    names = {o.id: o.name for o in organisations}
+    posts = {(names[p.organisation_id], p.direction): p for p in await all_posts(store)}
+    bees = next(p for (name, d), p in posts.items() if name.startswith("Imkerverein"))
+    school = next(p for (name, d), p in posts.items() if name.startswith("Schule am Westpark"))
+    assert (bees.direction, school.direction) == ("offer", "search")
+    assert "Bienen" in bees.title and "Bienenprojekt" in school.title
+    km = haversine_km(bees.latitude, bees.longitude, school.latitude, school.longitude)
+    assert km < bees.radius_km
+
+
+async def test_demo_posts_belong_to_organisations_and_invent_no_people(store: Store) -> None:
+    await load_demo_data(store, now=NOW)
+    posts = await all_posts(store)
+    assert {p.owner_id for p in posts} == {None}
+    assert all(p.organisation_id is not None for p in posts)
+    async with store.transaction() as uow:
+        assert (await uow.session.exec(select(Person))).all() == []
+        assert (await uow.session.exec(select(Account))).all() == []
+
+
+async def test_removed_with_the_rest_of_the_demo_data(store: Store) -> None:
+    """Removing what is marked ``is_demo`` leaves nothing of the demo behind and every
+    real post and person in place."""
+    await load_demo_data(store, now=NOW)
+    _, organisations, _ = await rows(store)
+    demo_org = organisations[0]
+    async with store.transaction() as uow:
+        real = Person(display_name="Real", consented_at=NOW)
+        uow.session.add(real)
+        await uow.session.flush()
+        assert real.id is not None
+        real_post = await Partners(uow.session).add(
+            PartnerPost(
+                direction="search", kind="room", title="Raum gesucht", postal_code="52062",
+                latitude=demo_org.latitude, longitude=demo_org.longitude,
+                expires_at=NOW + timedelta(days=30), owner_id=real.id,
+            )
+        )  # fmt: skip
+    async with store.transaction() as uow:
+        # the demo's organisations first: their needs and posts go with them
+        await uow.session.exec(delete(Organisation).where(col(Organisation.is_demo)))
+    left = await all_posts(store)
+    assert [p.id for p in left] == [real_post.id]
+    async with store.transaction() as uow:
+        await uow.session.exec(delete(Need).where(col(Need.is_demo)))
+        await uow.session.exec(delete(PartnerPost).where(col(PartnerPost.is_demo)))
+        await uow.session.exec(delete(Municipality).where(col(Municipality.is_demo)))
+        people = (await uow.session.exec(select(Person))).all()
+    assert [p.id for p in await all_posts(store)] == [real_post.id]
+    assert [p.display_name for p in people] == ["Real"]
+    assert await rows(store) == ([], [], [])
