@@ -362,6 +362,8 @@ class FullBot:
         )
         app.transports["telegram"] = self.transport
         await self.transport.start()
+        gc.collect()  # as `engage run` does once started (bot.app.serve)
+        gc.freeze()
 
     async def stop(self) -> None:
         try:
@@ -480,26 +482,34 @@ async def _run_against_fake(
         await bot.start(fake.base_url)
         try:
             cpu: dict[str, float] = {}
-            while True:
-                message = await fake.message(600)
-                if "phase" in message:
-                    cpu[message["edge"]] = time.process_time()
-                    if profile is not None:
-                        (profile.enable if message["edge"] == "start" else profile.disable)()
-                elif "error" in message:
-                    raise RuntimeError(f"driver: {message['error']}")
-                elif "result" in message:
-                    result: dict[str, Any] = message["result"]
-                    break
+            with _gc_pauses() as pauses:
+                result = await _follow(fake, cpu, profile)
         finally:
             await bot.stop()
         result["burst"]["bot_cpu_ms_per_step"] = round(
             (cpu["end"] - cpu["start"]) / result["burst"]["steps"] * 1e3, 3
         )
+        result["bot_gc_max_ms"] = round(max(pauses, default=0.0) * 1e3, 1)
         failed = False
         return result
     finally:
         await fake.close(kill=failed)
+
+
+async def _follow(
+    fake: FakeProcess, cpu: dict[str, float], profile: cProfile.Profile | None
+) -> dict[str, Any]:
+    """The driver's messages until its result; phase edges stamp CPU time and profile."""
+    while True:
+        message = await fake.message(600)
+        if "phase" in message:
+            cpu[message["edge"]] = time.process_time()
+            if profile is not None:
+                (profile.enable if message["edge"] == "start" else profile.disable)()
+        elif "error" in message:
+            raise RuntimeError(f"driver: {message['error']}")
+        elif "result" in message:
+            return message["result"]
 
 
 def case_reply_throughput() -> dict[str, Any]:
@@ -562,6 +572,8 @@ def case_reply_throughput() -> dict[str, Any]:
         "echo_cpu_ms_per_step": eb["bot_cpu_ms_per_step"],
         "echo_cost_ms_per_step": round(echo_cost * 1e3, 3),
         "ratio": ratio,
+        "bot_gc_max_ms": full["bot_gc_max_ms"],
+        "echo_gc_max_ms": echo["bot_gc_max_ms"],
         "driver_cpu_ms_per_step": max(fb["driver_cpu_ms_per_step"], eb["driver_cpu_ms_per_step"]),
         "loadavg_1m": [load, _load()],
         "cpus": os.cpu_count(),
