@@ -11,6 +11,9 @@ with no busy timeout, and a statement that finds the database locked is retried 
 worker thread (backing off up to the timeout) while the loop goes on: the lock holder
 commits, the retry gets through. A statement refused with SQLITE_BUSY did nothing, so
 retrying it is what SQLite's own busy handler does.
+
+The price: a long query (statistics over a large table) holds the loop while it runs.
+SQLite is the default for a town's volume; larger deployments use PostgreSQL.
 """
 
 from __future__ import annotations
