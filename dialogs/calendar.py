@@ -8,7 +8,7 @@ updating.
 
 from __future__ import annotations
 
-from dialogs.choices import pressed
+from dialogs.choices import BUTTONS_ONLY, pressed
 from dialogs.engine import Registry
 from dialogs.events import Event, Reply
 from dialogs.flow import Context, Dialog, Step, buttons
@@ -21,7 +21,6 @@ NOT_AVAILABLE = N_(
     "Calendar links are not available on this server. Every sign-up confirmation comes "
     "with a calendar file you can open to add the date."
 )
-CHOOSE = N_("Please answer with one of the buttons.")
 
 
 def feed_url(public_url: str, token: str) -> str:
@@ -74,7 +73,7 @@ async def on_offer(event: Event, ctx: Context) -> Step:
         return await new_link(ctx)
     if choice == "cancel":
         return Step.finish(Reply(ctx._("All right, no calendar link.")))
-    return Step.stay(Reply(ctx._(CHOOSE)))
+    return Step.stay(Reply(ctx._(BUTTONS_ONLY)))
 
 
 @calendar.ask("manage")
@@ -100,7 +99,7 @@ async def on_manage(event: Event, ctx: Context) -> Step:
         return Step.to("confirm")
     if choice == "cancel":
         return Step.finish(Reply(ctx._("All right, your calendar link stays as it is.")))
-    return Step.stay(Reply(ctx._(CHOOSE)))
+    return Step.stay(Reply(ctx._(BUTTONS_ONLY)))
 
 
 @calendar.ask("confirm")
@@ -126,7 +125,7 @@ async def on_confirm(event: Event, ctx: Context) -> Step:
     if choice == "no":
         return Step.finish(Reply(ctx._("All right, your calendar link stays as it is.")))
     if choice != "yes":
-        return Step.stay(Reply(ctx._(CHOOSE)))
+        return Step.stay(Reply(ctx._(BUTTONS_ONLY)))
     if ctx.person is None or ctx.person.id is None:
         return Step.finish(Reply(ctx._(NO_PROFILE)))
     if ctx.data.get("choice") == "renew":

@@ -7,11 +7,15 @@ from collections.abc import Callable, Sequence
 
 from dialogs.events import ButtonPress, Event, Reply
 from dialogs.flow import Context, Speaker, Step, buttons
+from dialogs.i18n import N_
+from dialogs.roles import NOT_ALLOWED, roles_of
+from dialogs.volunteer import interest_label
 from matching import taxonomy
 from matching.taxonomy import Term
 
 TOGGLE = "toggle:"
 DONE = "done"
+BUTTONS_ONLY = N_("Please answer with one of the buttons.")
 
 
 def pressed(event: Event) -> str | None:
@@ -61,3 +65,45 @@ def toggle_tapped(
 
 def in_taxonomy_order(chosen: list[str], ids: Sequence[str] = taxonomy.INTEREST_IDS) -> list[str]:
     return [i for i in ids if i in chosen]
+
+
+def interests_menu(ctx: Context, text: str) -> list[Reply]:
+    """The interests question: ``text`` and a toggle per field, on ``ctx.data["interests"]``."""
+    return multi_select_menu(ctx, text, taxonomy.INTERESTS, "interests", interest_label)
+
+
+def interests_chosen(event: Event, ctx: Context, hint: str) -> list[str] | Step:
+    """The answer to ``interests_menu``.
+
+    A tap ticks or unticks a field and stays; Done with at least one field gives the fields
+    in taxonomy order, for the caller to keep and go on; anything else is answered with
+    ``hint`` (a message id), which each dialog words for its own question.
+    """
+    if (step := toggle_tapped(event, ctx, "interests", taxonomy.is_interest)) is not None:
+        return step
+    if pressed(event) != DONE:
+        return Step.stay(Reply(ctx._(hint)))
+    if not ctx.data.get("interests"):
+        return Step.stay(Reply(ctx._("Please choose at least one field.")))
+    return in_taxonomy_order(ctx.data["interests"])
+
+
+async def organisation_choices(ctx: Context, ids: Sequence[int]) -> list[tuple[str, str]]:
+    """A button ("org:<id>") for each of these organisations that still exists."""
+    choices = []
+    for organisation_id in ids:
+        organisation = await ctx.uow.directory.organisation(organisation_id)
+        if organisation is not None:
+            choices.append((organisation.name, f"org:{organisation.id}"))
+    return choices
+
+
+async def organisation_pressed(event: Event, ctx: Context) -> int | Step:
+    """The organisation pressed among ``ctx.data["orgs"]`` – if the presser administers it
+    right now, since the buttons may be older than a change of admins."""
+    number = (pressed(event) or "").removeprefix("org:")
+    if not number.isdecimal() or int(number) not in ctx.data.get("orgs", []):
+        return Step.stay(Reply(ctx._(BUTTONS_ONLY)))
+    if not (await roles_of(ctx)).administers(int(number)):
+        return Step.finish(Reply(ctx._(NOT_ALLOWED)))
+    return int(number)

@@ -4,12 +4,10 @@ notifications, summary. The same states edit the profile later (/profile)."""
 from __future__ import annotations
 
 from dialogs.choices import (
-    DONE,
-    in_taxonomy_order,
-    multi_select_menu,
+    interests_chosen,
+    interests_menu,
     pressed,
     toggle_rows,
-    toggle_tapped,
     toggled,
 )
 from dialogs.core import chosen_locale, help_text, language_buttons
@@ -21,7 +19,6 @@ from dialogs.need_link import need_from_start
 from dialogs.organisations_admins import join_from_start
 from dialogs.volunteer import (
     find_volunteer,
-    interest_label,
     skill_label,
 )
 from matching import availability, taxonomy
@@ -149,21 +146,18 @@ async def ask_interests(ctx: Context) -> list[Reply]:
     if "interests" not in ctx.data:
         ctx.data["interests"] = list((await profile_of(ctx)).interests)
     text = ctx._("What would you like to help with? Choose one or more, then press Done.")
-    return multi_select_menu(ctx, text, taxonomy.INTERESTS, "interests", interest_label)
+    return interests_menu(ctx, text)
 
 
 @onboarding.handle("interests")
 async def on_interests(event: Event, ctx: Context) -> Step:
-    if (step := toggle_tapped(event, ctx, "interests", taxonomy.is_interest)) is not None:
-        return step
-    if pressed(event) == DONE:
-        if not ctx.data.get("interests"):
-            return Step.stay(Reply(ctx._("Please choose at least one field.")))
-        profile = await profile_of(ctx)
-        profile.interests = in_taxonomy_order(ctx.data["interests"])
-        await ctx.uow.profiles.save(profile)
-        return then(ctx, "skills")
-    return Step.stay(Reply(ctx._("Please tap the fields that interest you, then Done.")))
+    chosen = interests_chosen(event, ctx, N_("Please tap the fields that interest you, then Done."))
+    if isinstance(chosen, Step):
+        return chosen
+    profile = await profile_of(ctx)
+    profile.interests = chosen
+    await ctx.uow.profiles.save(profile)
+    return then(ctx, "skills")
 
 
 # -- skills --------------------------------------------------------------------

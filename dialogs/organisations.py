@@ -13,11 +13,9 @@ import re
 
 from dialogs import organisations_admins, organisations_review
 from dialogs.choices import (
-    DONE,
-    in_taxonomy_order,
-    multi_select_menu,
+    interests_chosen,
+    interests_menu,
     pressed,
-    toggle_tapped,
 )
 from dialogs.engine import Registry
 from dialogs.events import Event, Reply
@@ -36,7 +34,7 @@ from dialogs.organisations_shared import (
     reviewer_accounts,
 )
 from dialogs.roles import audit, roles_of
-from dialogs.volunteer import interest_label, kind_label, relay, written_answer
+from dialogs.volunteer import kind_label, relay, written_answer
 from matching import taxonomy
 from storage.models import Organisation
 from storage.postal_codes import PostalCode, default_directory
@@ -146,19 +144,16 @@ async def on_description(event: Event, ctx: Context) -> Step:
 @registration.ask("interests")
 async def ask_interests(ctx: Context) -> list[Reply]:
     text = ctx._("Which fields does your organisation work in? Choose one or more, then Done.")
-    return multi_select_menu(ctx, text, taxonomy.INTERESTS, "interests", interest_label)
+    return interests_menu(ctx, text)
 
 
 @registration.handle("interests")
 async def on_interests(event: Event, ctx: Context) -> Step:
-    if (step := toggle_tapped(event, ctx, "interests", taxonomy.is_interest)) is not None:
-        return step
-    if pressed(event) == DONE:
-        if not ctx.data.get("interests"):
-            return Step.stay(Reply(ctx._("Please choose at least one field.")))
-        ctx.data["interests"] = in_taxonomy_order(ctx.data["interests"])
-        return then(ctx, "address")
-    return Step.stay(Reply(ctx._("Please tap the fields that fit, then Done.")))
+    chosen = interests_chosen(event, ctx, N_("Please tap the fields that fit, then Done."))
+    if isinstance(chosen, Step):
+        return chosen
+    ctx.data["interests"] = chosen
+    return then(ctx, "address")
 
 
 # -- address -----------------------------------------------------------------------------

@@ -10,14 +10,22 @@ organisation; an organisation's post does not, until both agreed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from dialogs.events import Reply
 from dialogs.flow import Context, Speaker, buttons
-from dialogs.i18n import N_
-from dialogs.volunteer import distance_text, interest_label, kind_label, when_text, written_in
+from dialogs.i18n import N_, Translator
+from dialogs.volunteer import (
+    distance_text,
+    interest_label,
+    kind_label,
+    relay,
+    when_text,
+    written_in,
+)
 from matching.partners import PartnerMatch, PartnerSnapshot, topic_words
 from matching.types import Reason
 from storage.models import Account, Need, Organisation
@@ -325,9 +333,30 @@ def party_lines(t: Speaker, party: Party) -> list[str]:
     return ["🤝 " + who_text(t, party), "🎯 " + fields]
 
 
-def suggestion_card(ctx: Context, mine: Side, party: Party, match: PartnerMatch) -> Reply:
-    lines = party_lines(ctx, party)
-    if why := reasons_line(ctx, match.reasons):
+def suggestion_card(t: Speaker, mine: Side, party: Party, match: PartnerMatch) -> Reply:
+    """``party`` as a partner for ``mine``, with the reasons and an Interested button."""
+    lines = party_lines(t, party)
+    if why := reasons_line(t, match.reasons):
         lines.append("💡 " + why)
     value = f"@pint:{mine.value}:{party.side.value}"
-    return Reply("\n".join(lines), buttons=buttons([(ctx._(INTERESTED), value)]))
+    return Reply("\n".join(lines), buttons=buttons([(t._(INTERESTED), value)]))
+
+
+async def request_contact(
+    ctx: Context,
+    to: Party,
+    about: Party,
+    connection_id: int | None,
+    head: Callable[[Translator], str],
+) -> None:
+    """A contact request to every account of ``to``: ``head``, then what ``about`` posted and
+    what kind of party it is (never a name), with Interested and Not for me."""
+
+    def note(t: Translator) -> str:
+        return "\n".join([head(t), "", *party_lines(t, about)])
+
+    actions = [
+        (INTERESTED, f"@pint:{to.side.value}:{about.side.value}"),
+        (NOT_FOR_ME, f"@pno:{connection_id}"),
+    ]
+    await relay(ctx, await accounts_of(ctx, to), note, actions)

@@ -16,8 +16,6 @@ from dialogs.flow import Context, Dialog, Speaker, Step, buttons, column
 from dialogs.i18n import N_, Translator
 from dialogs.partners_common import (
     GONE,
-    INTERESTED,
-    NOT_FOR_ME,
     NOT_YOURS,
     WRITE,
     Party,
@@ -25,6 +23,7 @@ from dialogs.partners_common import (
     acts_for,
     load_party,
     party_lines,
+    request_contact,
     side_of,
 )
 from dialogs.partners_suggest import my_sides, suggestions_for
@@ -147,18 +146,13 @@ async def ask_other_side(
 ) -> None:
     """The contact request: what the asker posted and what kind of party they are."""
 
-    def note(t: Translator) -> str:
-        head = t.gettext(
+    def head(t: Translator) -> str:
+        return t.gettext(
             "Someone is interested in “{title}”. Nothing about them is shown until you agree too:",
             title=asked.title,
         )
-        return "\n".join([head, "", *party_lines(t, asking)])
 
-    actions = [
-        (INTERESTED, f"@pint:{asked.side.value}:{asking.side.value}"),
-        (NOT_FOR_ME, f"@pno:{connection.id}"),
-    ]
-    await relay(ctx, await accounts_of(ctx, asked), note, actions)
+    await request_contact(ctx, asked, asking, connection.id, head)
 
 
 # -- connected -------------------------------------------------------------------------------------

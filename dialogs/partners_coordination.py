@@ -16,17 +16,14 @@ from dialogs.flow import Context, Step, buttons
 from dialogs.i18n import N_, Translator
 from dialogs.partners_common import (
     GONE,
-    INTERESTED,
-    NOT_FOR_ME,
     Party,
-    accounts_of,
     load_party,
     party_lines,
     reasons_line,
+    request_contact,
 )
 from dialogs.partners_suggest import ranked
 from dialogs.roles import audit, refusal, roles_of
-from dialogs.volunteer import relay
 from storage.models import Municipality
 from storage.partners import Side, partners_of
 from storage.postal_codes import default_directory
@@ -172,20 +169,15 @@ async def on_recommend_yes(event: ButtonPress, ctx: Context, argument: str) -> S
 
 
 async def recommend(ctx: Context, connection_id: int, name: str, to: Party, about: Party) -> None:
-    def note(t: Translator) -> str:
-        head = t.gettext(
+    def head(t: Translator) -> str:
+        return t.gettext(
             "The engagement office of {municipality} suggests a partner for “{title}”. "
             "Nothing about you is shown unless you both agree:",
             municipality=name,
             title=to.title,
         )
-        return "\n".join([head, "", *party_lines(t, about)])
 
-    actions = [
-        (INTERESTED, f"@pint:{to.side.value}:{about.side.value}"),
-        (NOT_FOR_ME, f"@pno:{connection_id}"),
-    ]
-    await relay(ctx, await accounts_of(ctx, to), note, actions)
+    await request_contact(ctx, to, about, connection_id, head)
 
 
 COMMAND = N_("Coordinators: open offers and searches in your municipality")

@@ -14,16 +14,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from dialogs.choices import DONE, in_taxonomy_order, multi_select_menu, pressed, toggle_tapped
+from dialogs.choices import (
+    BUTTONS_ONLY,
+    interests_chosen,
+    interests_menu,
+    organisation_choices,
+    organisation_pressed,
+    pressed,
+)
 from dialogs.events import Command, Event, Reply
 from dialogs.flow import Context, Dialog, Step, buttons, column
 from dialogs.i18n import N_
 from dialogs.partners_common import KIND_LABELS, NEEDS_PERSON
 from dialogs.partners_publish import card_lines, publish, radius_text
 from dialogs.partners_reading import read_days, read_post
-from dialogs.roles import NOT_ALLOWED, roles_of
-from dialogs.volunteer import interest_label, written_answer
-from matching import taxonomy
+from dialogs.roles import roles_of
+from dialogs.volunteer import written_answer
 from storage.postal_codes import default_directory
 
 post = Dialog("partner_post", first="message")
@@ -32,7 +38,6 @@ MAX_TEXT, MAX_TITLE = 2000, 120
 RADII_KM = (5, 10, 25, 50)
 PRIVATE = "private"
 ONGOING = "ongoing"
-BUTTONS_ONLY = N_("Please answer with one of the buttons.")
 EDITS = {"edit:kind": "kind", "edit:when": "when", "edit:people": "people"}
 EDITS |= {"edit:place": "place", "edit:radius": "radius", "edit:interests": "interests"}
 EDITS |= {"edit:title": "title"}
@@ -139,25 +144,19 @@ async def go_on(ctx: Context, *replies: Reply) -> Step:
 @post.ask("who")
 async def ask_who(ctx: Context) -> list[Reply]:
     choices = [(ctx._("For myself"), PRIVATE)]
-    for organisation_id in ctx.data.get("orgs", []):
-        organisation = await ctx.uow.directory.organisation(organisation_id)
-        if organisation is not None:
-            choices.append((organisation.name, f"org:{organisation.id}"))
+    choices += await organisation_choices(ctx, ctx.data.get("orgs", []))
     return [Reply(ctx._("For whom do you post this?"), buttons=column(choices))]
 
 
 @post.handle("who")
 async def on_who(event: Event, ctx: Context) -> Step:
-    choice = pressed(event) or ""
-    if choice == PRIVATE:
+    if pressed(event) == PRIVATE:
         ctx.data["for"] = PRIVATE
         return await go_on(ctx)
-    number = choice.removeprefix("org:")
-    if not number.isdecimal() or int(number) not in ctx.data.get("orgs", []):
-        return Step.stay(Reply(ctx._(BUTTONS_ONLY)))
-    if not (await roles_of(ctx)).administers(int(number)):
-        return Step.finish(Reply(ctx._(NOT_ALLOWED)))
-    ctx.data["for"] = int(number)
+    chosen = await organisation_pressed(event, ctx)
+    if isinstance(chosen, Step):
+        return chosen
+    ctx.data["for"] = chosen
     return await go_on(ctx)
 
 
@@ -239,19 +238,16 @@ async def on_place(event: Event, ctx: Context) -> Step:
 @post.ask("interests")
 async def ask_interests(ctx: Context) -> list[Reply]:
     text = ctx._("Which fields is it about? Tap to choose, then press Done.")
-    return multi_select_menu(ctx, text, taxonomy.INTERESTS, "interests", interest_label)
+    return interests_menu(ctx, text)
 
 
 @post.handle("interests")
 async def on_interests(event: Event, ctx: Context) -> Step:
-    if (step := toggle_tapped(event, ctx, "interests", taxonomy.is_interest)) is not None:
-        return step
-    if pressed(event) == DONE:
-        if not ctx.data.get("interests"):
-            return Step.stay(Reply(ctx._("Please choose at least one field.")))
-        ctx.data["interests"] = in_taxonomy_order(ctx.data["interests"])
-        return await go_on(ctx)
-    return Step.stay(Reply(ctx._("Please tap the fields, then Done.")))
+    chosen = interests_chosen(event, ctx, N_("Please tap the fields, then Done."))
+    if isinstance(chosen, Step):
+        return chosen
+    ctx.data["interests"] = chosen
+    return await go_on(ctx)
 
 
 @post.ask("when")

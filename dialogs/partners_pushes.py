@@ -14,23 +14,20 @@ a day, so people who were asleep or at their cap hear about it later, once.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime, timedelta
 
 from dialogs.events import Reply, replies_to_payload
-from dialogs.flow import EngineConfig, Speaker, buttons
+from dialogs.flow import EngineConfig, Speaker
 from dialogs.i18n import Translator
 from dialogs.partners_common import (
-    INTERESTED,
     Party,
     load_side,
-    party_lines,
     people_of,
-    reasons_line,
+    suggestion_card,
 )
 from dialogs.partners_suggest import ranked
-from dialogs.pushes_policy import in_quiet_hours, local_midnight
+from dialogs.pushes_policy import dedup_key, in_quiet_hours, local_midnight
 from matching.partners import PartnerMatch
 from matching.scoring import Caps
 from storage.db import Store
@@ -106,21 +103,11 @@ async def may_push(uow: UnitOfWork, config: EngineConfig, now: datetime, person_
 
 
 def push_card(t: Speaker, new: Party, theirs: Party, match: PartnerMatch) -> Reply:
-    lines = ["🔔 " + t._("Something new may fit “{title}”:", title=theirs.title), ""]
-    lines += party_lines(t, new)
-    if why := reasons_line(t, match.reasons):
-        lines.append("💡 " + why)
-    lines.append(t._("Nothing about you is shown unless you both agree."))
-    value = f"@pint:{theirs.side.value}:{new.side.value}"
-    return Reply("\n".join(lines), buttons=buttons([(t._(INTERESTED), value)]))
-
-
-def dedup_key(post_id: int, person_id: int, transport: str, user_id: str) -> str:
-    key = f"partner:{post_id}:{person_id}:{transport}:{user_id}"
-    if len(key) <= 200:
-        return key
-    digest = hashlib.sha256(user_id.encode("utf-8")).hexdigest()
-    return f"partner:{post_id}:{person_id}:{transport}:sha256:{digest}"
+    """The suggestion card /partners would show for ``theirs``, announced and with a note."""
+    card = suggestion_card(t, theirs.side, new, match)
+    head = "🔔 " + t._("Something new may fit “{title}”:", title=theirs.title)
+    foot = t._("Nothing about you is shown unless you both agree.")
+    return Reply("\n".join([head, "", card.text, foot]), buttons=card.buttons)
 
 
 async def queue_push(
@@ -142,7 +129,9 @@ async def queue_push(
     queued = 0
     for account in accounts:
         queued += await uow.outbox.enqueue(
-            dedup_key=dedup_key(new.post.id, person_id, account.transport, account.user_id),
+            dedup_key=dedup_key(
+                new.post.id, person_id, account.transport, account.user_id, kind="partner"
+            ),
             transport=account.transport,
             user_id=account.user_id,
             chat_id=account.chat_id,

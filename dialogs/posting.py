@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dialogs import posting_manage
 from dialogs.choices import (
-    DONE,
-    in_taxonomy_order,
-    multi_select_menu,
+    BUTTONS_ONLY,
+    interests_chosen,
+    interests_menu,
+    organisation_choices,
+    organisation_pressed,
     pressed,
-    toggle_tapped,
 )
 from dialogs.engine import Registry
 from dialogs.events import Command, Event, Reply, TextMessage
@@ -45,14 +46,12 @@ from dialogs.posting_fields import (
 )
 from dialogs.posting_save import publish, save_changes
 from dialogs.roles import NOT_ALLOWED, refusal, roles_of
-from dialogs.volunteer import interest_label, written_answer
-from matching import taxonomy
+from dialogs.volunteer import written_answer
 from storage.models import Organisation
 from storage.postal_codes import default_directory
 
 post = Dialog(DIALOG, first="message")
 
-BUTTONS_ONLY = N_("Please answer with one of the buttons.")
 EXAMPLE = "Brauchen morgen 15–18 Uhr 3 Helfer für die Tafel-Ausgabe, Adalbertsteinweg 20, 52062"
 LONG_TERM = "long_term"
 EDITS = {"edit:title": "title", "edit:when": "when", "edit:count": "count"}
@@ -109,22 +108,16 @@ async def on_need(event: Event, ctx: Context) -> Step:
 
 @post.ask("org")
 async def ask_org(ctx: Context) -> list[Reply]:
-    choices = []
-    for organisation_id in ctx.data.get("orgs", []):
-        organisation = await ctx.uow.directory.organisation(organisation_id)
-        if organisation is not None:
-            choices.append((organisation.name, f"org:{organisation.id}"))
+    choices = await organisation_choices(ctx, ctx.data.get("orgs", []))
     return [Reply(ctx._("For which organisation?"), buttons=column(choices))]
 
 
 @post.handle("org")
 async def on_org(event: Event, ctx: Context) -> Step:
-    choice = (pressed(event) or "").removeprefix("org:")
-    if not choice.isdecimal() or int(choice) not in ctx.data.get("orgs", []):
-        return Step.stay(Reply(ctx._(BUTTONS_ONLY)))
-    if not (await roles_of(ctx)).administers(int(choice)):
-        return Step.finish(Reply(ctx._(NOT_ALLOWED)))
-    organisation = await ctx.uow.directory.organisation(int(choice))
+    chosen = await organisation_pressed(event, ctx)
+    if isinstance(chosen, Step):
+        return chosen
+    organisation = await ctx.uow.directory.organisation(chosen)
     if organisation is None:
         return Step.finish(Reply(ctx._(NOT_ALLOWED)))
     ctx.data["org"] = organisation.id
@@ -245,19 +238,16 @@ async def on_place(event: Event, ctx: Context) -> Step:
 @post.ask("interests")
 async def ask_interests(ctx: Context) -> list[Reply]:
     text = ctx._("Which fields does this need belong to? Tap to choose, then press Done.")
-    return multi_select_menu(ctx, text, taxonomy.INTERESTS, "interests", interest_label)
+    return interests_menu(ctx, text)
 
 
 @post.handle("interests")
 async def on_interests(event: Event, ctx: Context) -> Step:
-    if (step := toggle_tapped(event, ctx, "interests", taxonomy.is_interest)) is not None:
-        return step
-    if pressed(event) == DONE:
-        if not ctx.data.get("interests"):
-            return Step.stay(Reply(ctx._("Please choose at least one field.")))
-        ctx.data["interests"] = in_taxonomy_order(ctx.data["interests"])
-        return Step.to(next_state(ctx.data))
-    return Step.stay(Reply(ctx._("Please tap the fields, then Done.")))
+    chosen = interests_chosen(event, ctx, N_("Please tap the fields, then Done."))
+    if isinstance(chosen, Step):
+        return chosen
+    ctx.data["interests"] = chosen
+    return Step.to(next_state(ctx.data))
 
 
 # -- the card ------------------------------------------------------------------------------------

@@ -82,10 +82,13 @@ def wave_due(need: Need, now: datetime, interval: timedelta) -> bool:
     return now - need.last_wave_at >= pause
 
 
-def dedup_key(need_id: int, person_id: int, transport: str, user_id: str) -> str:
-    """One message per need and account, ever; overly long Matrix ids are hashed to fit."""
-    key = f"push:{need_id}:{person_id}:{transport}:{user_id}"
+def dedup_key(
+    item_id: int, person_id: int, transport: str, user_id: str, *, kind: str = "push"
+) -> str:
+    """One message per need (or, with ``kind="partner"``, partner post) and account, ever;
+    overly long Matrix ids are hashed to fit."""
+    key = f"{kind}:{item_id}:{person_id}:{transport}:{user_id}"
     if len(key) <= 200:
         return key
     digest = hashlib.sha256(user_id.encode("utf-8")).hexdigest()
-    return f"push:{need_id}:{person_id}:{transport}:sha256:{digest}"
+    return f"{kind}:{item_id}:{person_id}:{transport}:sha256:{digest}"

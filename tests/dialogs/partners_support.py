@@ -5,23 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlmodel import select
 
 from dialogs.engine import Engine
-from dialogs.events import Identity, Reply
-from dialogs.flow import EngineConfig
-from dialogs.setup import build_registry
+from dialogs.events import Reply
 from storage.db import Store
 from storage.models import Municipality, Organisation, OrganisationAdmin
 from storage.partners import PartnerConnection, PartnerPost, Partners
 from storage.postal_codes import default_directory
+from tests.dialogs.posting_support import Delivered, delivered, published, recording_engine
 from tests.fakes import FixedClock
 from tests.harness import Chat
 
-Delivered = list[tuple[Identity, list[Reply]]]
 NOW = datetime(2026, 6, 5, 8, 0, tzinfo=UTC)
 TEACHER_TG, TEACHER_MX = "anna-tg", "@anna:example.org"
 BEEKEEPER = "bernd-bees"
@@ -30,27 +27,15 @@ BEES = "Imkerverein Aachen-Süd"
 
 
 @pytest.fixture
-def delivered() -> Delivered:
-    return []
-
-
-@pytest.fixture
-def published() -> list[int]:
-    return []
-
-
-@pytest.fixture
 async def engine(
     sqlite_store: Store, clock: FixedClock, delivered: Delivered, published: list[int]
 ) -> Engine:
-    async def deliver(identity: Identity, replies: list[Reply]) -> None:
-        delivered.append((identity, replies))
+    services = {"on_partner_post_published": published.append}
+    return recording_engine(sqlite_store, clock, delivered, services)
 
-    services: dict[str, Any] = {"on_partner_post_published": published.append}
-    return Engine(
-        sqlite_store, build_registry(), EngineConfig(), clock=clock, services=services,
-        deliver=deliver,
-    )  # fmt: skip
+
+# What a test module takes over with ``engine, delivered, published = FIXTURES``.
+FIXTURES = (engine, delivered, published)
 
 
 async def add_person(
@@ -118,6 +103,17 @@ def last_to(delivered: Delivered, user: str) -> list[Reply]:
         if who.user_id == user:
             return replies
     raise AssertionError(f"nothing delivered to {user}")
+
+
+def chat_of(engine: Engine, user: str) -> Chat:
+    """The Telegram chat of ``user``, in English."""
+    return Chat(engine, user=user, transport="telegram", language_hint="en")
+
+
+async def new_teacher(store: Store, engine: Engine) -> Chat:
+    """The teacher, who agreed to storage but has no profile, and her chat."""
+    await add_person(store, TEACHER_TG)
+    return chat_of(engine, TEACHER_TG)
 
 
 async def press_delivered(chat: Chat, replies: list[Reply], label: str) -> None:

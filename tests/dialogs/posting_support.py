@@ -46,23 +46,30 @@ def published() -> list[int]:
     return []
 
 
-@pytest.fixture
-async def engine(
-    sqlite_store: Store, clock: FixedClock, delivered: Delivered, published: list[int]
+def recording_engine(
+    store: Store, clock: FixedClock, delivered: Delivered, services: dict[str, Any]
 ) -> Engine:
+    """An engine whose messages to other people land in ``delivered``."""
+
     async def deliver(identity: Identity, replies: list[Reply]) -> None:
         delivered.append((identity, replies))
 
-    await load_demo_data(sqlite_store, now=clock.now())
-    services: dict[str, Any] = {"on_need_published": published.append}
     return Engine(
-        sqlite_store,
+        store,
         build_registry(),
         EngineConfig(),
         clock=clock,
         services=services,
         deliver=deliver,
     )
+
+
+@pytest.fixture
+async def engine(
+    sqlite_store: Store, clock: FixedClock, delivered: Delivered, published: list[int]
+) -> Engine:
+    await load_demo_data(sqlite_store, now=clock.now())
+    return recording_engine(sqlite_store, clock, delivered, {"on_need_published": published.append})
 
 
 async def organisation_id(store: Store, name: str) -> int:

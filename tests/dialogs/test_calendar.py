@@ -39,8 +39,8 @@ def chat(engine: Engine) -> Chat:
     return Chat(engine, language_hint="en")
 
 
-async def onboard(chat: Chat, first: str = "/start") -> None:
-    await chat.send(first)
+async def answer_onboarding(chat: Chat) -> None:
+    """From the consent question to the summary, once the conversation has started."""
     await chat.press("Yes, I agree")
     await chat.press("English")
     await chat.press("Neighbourhood help")
@@ -51,6 +51,11 @@ async def onboard(chat: Chat, first: str = "/start") -> None:
     await chat.press("25 km")
     await chat.press("Flexible, any time")
     await chat.press("Instantly, for urgent needs")
+
+
+async def onboard(chat: Chat, first: str = "/start") -> None:
+    await chat.send(first)
+    await answer_onboarding(chat)
     await chat.press("Looks good")
     assert "All set!" in chat.text
 
@@ -180,16 +185,7 @@ async def test_need_link_survives_an_edit_on_the_onboarding_summary(
 ) -> None:
     need_id = seeded.shown["Hausaufgabenhilfe"]
     await chat.send(f"/start need_{need_id}")
-    await chat.press("Yes, I agree")
-    await chat.press("English")
-    await chat.press("Neighbourhood help")
-    await chat.press("Done")
-    await chat.press("Done")
-    await chat.send("52062")
-    await chat.press("Yes")
-    await chat.press("25 km")
-    await chat.press("Flexible, any time")
-    await chat.press("Instantly, for urgent needs")
+    await answer_onboarding(chat)
     await chat.press("Edit notifications")
     await chat.press("Instantly, for urgent needs")
     await chat.press("Looks good")
@@ -223,16 +219,7 @@ async def test_need_closed_during_onboarding_is_not_offered(
         assert need is not None
         need.status = "cancelled"
         uow.session.add(need)
-    await chat.press("Yes, I agree")
-    await chat.press("English")
-    await chat.press("Neighbourhood help")
-    await chat.press("Done")
-    await chat.press("Done")
-    await chat.send("52062")
-    await chat.press("Yes")
-    await chat.press("25 km")
-    await chat.press("Flexible, any time")
-    await chat.press("Instantly, for urgent needs")
+    await answer_onboarding(chat)
     await chat.press("Looks good")
     assert "All set!" in chat.text
     assert "You came for this need" not in chat.text

@@ -11,25 +11,21 @@ from tests.dialogs import partners_support
 from tests.dialogs.partners_support import (
     BEEKEEPER,
     BEES,
-    TEACHER_TG,
     add_organisation,
     add_person,
+    chat_of,
+    new_teacher,
     posts,
 )
 from tests.harness import Chat
 
-engine, delivered, published = (
-    partners_support.engine,
-    partners_support.delivered,
-    partners_support.published,
-)
+engine, delivered, published = partners_support.FIXTURES
 
 
 async def test_a_search_in_english_becomes_a_card_and_is_published(
     sqlite_store: Store, engine: Engine, published: list[int]
 ) -> None:
-    await add_person(sqlite_store, TEACHER_TG)
-    teacher = Chat(engine, user=TEACHER_TG, transport="telegram", language_hint="en")
+    teacher = await new_teacher(sqlite_store, engine)
     await teacher.send("/search Our class is looking for a beekeeper for a bee project, 52066")
     card = teacher.text
     assert "This is your search:" in card
@@ -88,8 +84,7 @@ async def test_an_offer_in_german_for_an_organisation_asks_what_is_missing(
 async def test_cancel_leaves_nothing_and_a_stale_card_button_does_nothing(
     sqlite_store: Store, engine: Engine
 ) -> None:
-    await add_person(sqlite_store, TEACHER_TG)
-    teacher = Chat(engine, user=TEACHER_TG, transport="telegram", language_hint="en")
+    teacher = await new_teacher(sqlite_store, engine)
     await teacher.send("/offer I can build websites and help with computers, 52062")
     card = list(teacher.last)
     assert "Kind: Skills" in teacher.text
@@ -110,8 +105,7 @@ async def test_cancel_leaves_nothing_and_a_stale_card_button_does_nothing(
 async def test_what_is_not_read_is_asked_one_thing_at_a_time(
     sqlite_store: Store, engine: Engine
 ) -> None:
-    await add_person(sqlite_store, TEACHER_TG)
-    teacher = Chat(engine, user=TEACHER_TG, transport="telegram", language_hint="en")
+    teacher = await new_teacher(sqlite_store, engine)
     await teacher.send("/offer")
     assert "What do you offer?" in teacher.text
     await teacher.send("Paint and brushes for an art project")
@@ -140,6 +134,6 @@ async def test_what_is_not_read_is_asked_one_thing_at_a_time(
 
 
 async def test_someone_who_never_agreed_to_storage_cannot_post(engine: Engine) -> None:
-    stranger = Chat(engine, user="nobody", transport="telegram", language_hint="en")
+    stranger = chat_of(engine, "nobody")
     await stranger.send("/search a room for our choir")
     assert "/start" in stranger.text

@@ -19,6 +19,7 @@ from tests.dialogs.partners_support import (
     add_organisation,
     add_person,
     add_post,
+    chat_of,
     connections,
     last_to,
     press_delivered,
@@ -26,11 +27,7 @@ from tests.dialogs.partners_support import (
 )
 from tests.harness import Chat
 
-engine, delivered, published = (
-    partners_support.engine,
-    partners_support.delivered,
-    partners_support.published,
-)
+engine, delivered, published = partners_support.FIXTURES
 BERND_SHARES = "Bernd Bienenfreund, 0241 999 888"
 ANNA_SHARES = "Anna Schmidt, anna@example.org"
 
@@ -55,8 +52,9 @@ async def world(sqlite_store: Store) -> dict[str, int]:
     return {"anna": anna, "bernd": bernd, "bees": bees, "search": search, "offer": offer}
 
 
-async def bernd_is_interested(engine: Engine) -> Chat:
-    bernd = Chat(engine, user=BEEKEEPER, transport="telegram", language_hint="en")
+async def bernd_presses_interested(engine: Engine) -> Chat:
+    """Bernd finds Anna's search for his offer and presses Interested; he is asked what to share."""
+    bernd = chat_of(engine, BEEKEEPER)
     await bernd.send("/partners")
     assert "For which of yours" in bernd.text
     await bernd.press("🎁 Bienen-AG für Schulklassen")
@@ -66,6 +64,11 @@ async def bernd_is_interested(engine: Engine) -> Chat:
     assert "fits: Environment & animals" in bernd.text
     await bernd.press("Interested")
     assert "What may the other side see" in bernd.text
+    return bernd
+
+
+async def bernd_is_interested(engine: Engine) -> Chat:
+    bernd = await bernd_presses_interested(engine)
     await bernd.send(BERND_SHARES)
     assert "I've let the other side know – without your name" in bernd.text
     return bernd
@@ -109,7 +112,7 @@ async def test_nothing_is_shown_before_both_agree_then_both_see_what_was_shared(
         said = last_to(delivered, user)[0].text
         assert said.startswith(f"Message about “Bienen-AG für Schulklassen” from {BEES}:")
         assert "Passt euch Dienstag um 10?" in said and BEEKEEPER not in said
-    anna_tg = Chat(engine, user=TEACHER_TG, transport="telegram", language_hint="en")
+    anna_tg = chat_of(engine, TEACHER_TG)
     await press_delivered(anna_tg, last_to(delivered, TEACHER_TG), "Reply")
     await anna_tg.send("Ja, gern!")
     answer = last_to(delivered, BEEKEEPER)[0].text
@@ -120,12 +123,9 @@ async def test_nothing_is_shown_before_both_agree_then_both_see_what_was_shared(
 async def test_bot_only_shares_nothing_and_a_decline_tells_nothing(
     sqlite_store: Store, engine: Engine, delivered: Delivered, world: dict[str, int]
 ) -> None:
-    bernd = Chat(engine, user=BEEKEEPER, transport="telegram", language_hint="en")
-    await bernd.send("/partners")
-    await bernd.press("🎁 Bienen-AG für Schulklassen")
-    await bernd.press("Interested")
+    bernd = await bernd_presses_interested(engine)
     await bernd.press("Only through the bot")
-    anna = Chat(engine, user=TEACHER_TG, transport="telegram", language_hint="en")
+    anna = chat_of(engine, TEACHER_TG)
     await press_delivered(anna, last_to(delivered, TEACHER_TG), "Not for me")
     assert "Declined. The other side learns nothing about you." in anna.text
     note = last_to(delivered, BEEKEEPER)[0].text
@@ -164,7 +164,7 @@ async def test_forged_and_stale_presses_are_refused(
         assert post is not None
         post.status = "closed"
         uow.session.add(post)
-    anna = Chat(engine, user=TEACHER_TG, transport="telegram", language_hint="en")
+    anna = chat_of(engine, TEACHER_TG)
     await press_delivered(anna, last_to(delivered, TEACHER_TG), "Interested")
     assert "no longer open" in anna.text
 
@@ -173,7 +173,7 @@ async def test_partners_without_posts_points_to_offer_and_search(
     engine: Engine, sqlite_store: Store
 ) -> None:
     await add_person(sqlite_store, "newbie")
-    chat = Chat(engine, user="newbie", transport="telegram", language_hint="en")
+    chat = chat_of(engine, "newbie")
     await chat.send("/partners")
     assert "/offer" in chat.text and "/search" in chat.text
 
@@ -184,7 +184,7 @@ async def test_an_organisation_is_shown_partner_organisations_with_reasons(
     head = await add_person(sqlite_store, "rektorin")
     await add_organisation(sqlite_store, "Grundschule Burtscheid", "52066", "school",
                            ["children_youth", "environment_animals"], head)  # fmt: skip
-    chat = Chat(engine, user="rektorin", transport="telegram", language_hint="en")
+    chat = chat_of(engine, "rektorin")
     await chat.send("/partners")
     assert "Organisations Grundschule Burtscheid might work well with:" in chat.text
     assert f"{BEES} (Club (Verein))" in chat.text
@@ -194,7 +194,7 @@ async def test_an_organisation_is_shown_partner_organisations_with_reasons(
 async def test_the_author_closes_a_post_after_confirming(
     sqlite_store: Store, engine: Engine, world: dict[str, int]
 ) -> None:
-    anna = Chat(engine, user=TEACHER_TG, transport="telegram", language_hint="en")
+    anna = chat_of(engine, TEACHER_TG)
     await anna.send("/partners")
     assert "Partners who may fit “Imker:in für unser Bienenprojekt”" in anna.text
     await anna.press("Close it")
@@ -214,10 +214,7 @@ async def test_the_author_closes_a_post_after_confirming(
 async def test_cancel_while_choosing_what_to_share_records_nothing(
     sqlite_store: Store, engine: Engine, delivered: Delivered, world: dict[str, int]
 ) -> None:
-    bernd = Chat(engine, user=BEEKEEPER, transport="telegram", language_hint="en")
-    await bernd.send("/partners")
-    await bernd.press("🎁 Bienen-AG für Schulklassen")
-    await bernd.press("Interested")
+    bernd = await bernd_presses_interested(engine)
     await bernd.send("/cancel")
     assert "Cancelled" in bernd.text
     assert await connections(sqlite_store) == [] and delivered == []

@@ -16,18 +16,14 @@ from tests.dialogs.partners_support import (
     add_organisation,
     add_person,
     add_post,
+    chat_of,
     connections,
     last_to,
     press_delivered,
     texts_to,
 )
-from tests.harness import Chat
 
-engine, delivered, published = (
-    partners_support.engine,
-    partners_support.delivered,
-    partners_support.published,
-)
+engine, delivered, published = partners_support.FIXTURES
 
 
 async def seed(store: Store) -> tuple[int, int]:
@@ -52,7 +48,7 @@ async def test_a_coordinator_sees_open_posts_and_recommends_a_pair_by_hand(
     sqlite_store: Store, engine: Engine, delivered: Delivered
 ) -> None:
     search, offer = await seed(sqlite_store)
-    clara = Chat(engine, user=COORDINATOR, transport="telegram", language_hint="en")
+    clara = chat_of(engine, COORDINATOR)
     await clara.send("/posts")
     assert "2 open offers and searches in Aachen:" in clara.text
     assert f"No. {search}" in clara.text and f"No. {offer}" in clara.text
@@ -76,10 +72,10 @@ async def test_a_coordinator_sees_open_posts_and_recommends_a_pair_by_hand(
     assert "partner_recommend" in [e.action for e in await audit_entries(sqlite_store)]
 
     # Both say yes: connected, and /stats counts it.
-    anna = Chat(engine, user=TEACHER_TG, transport="telegram", language_hint="en")
+    anna = chat_of(engine, TEACHER_TG)
     await press_delivered(anna, last_to(delivered, TEACHER_TG), "Interested")
     await anna.send("Anna Schmidt, 0241 1")
-    bernd = Chat(engine, user=BEEKEEPER, transport="telegram", language_hint="en")
+    bernd = chat_of(engine, BEEKEEPER)
     await press_delivered(bernd, last_to(delivered, BEEKEEPER), "Interested")
     await bernd.press("Only through the bot")
     assert "They share: Anna Schmidt, 0241 1" in bernd.text
@@ -94,7 +90,7 @@ async def test_only_the_municipalitys_coordinator_may_recommend(
 ) -> None:
     search, offer = await seed(sqlite_store)
     await add_person(sqlite_store, "mallory")
-    mallory = Chat(engine, user="mallory", transport="telegram", language_hint="en")
+    mallory = chat_of(engine, "mallory")
     await mallory.send("/posts")
     assert "not allowed" in mallory.text
     for value in (f"@precfor:{search}", f"@prec:post.{search}:post.{offer}",

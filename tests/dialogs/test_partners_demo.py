@@ -19,20 +19,14 @@ from storage.models import OutboxMessage
 from storage.partners import PartnerPost, Side
 from tests.dialogs import partners_support
 from tests.dialogs.partners_support import (
-    TEACHER_TG,
     Delivered,
-    add_person,
     connections,
+    new_teacher,
     posts,
 )
 from tests.fakes import FixedClock
-from tests.harness import Chat
 
-engine, delivered, published = (
-    partners_support.engine,
-    partners_support.delivered,
-    partners_support.published,
-)
+engine, delivered, published = partners_support.FIXTURES
 DEMO_BEES = "Imkerei erleben: Wir zeigen Kindern unsere Bienen"
 DEMO_CLUB = "Imkerverein Lousberg & Soers"
 
@@ -46,8 +40,7 @@ async def test_a_new_bee_search_finds_the_demo_beekeepers(
     sqlite_store: Store, engine: Engine, clock: FixedClock, delivered: Delivered
 ) -> None:
     await load_demo_data(sqlite_store, now=clock.now())
-    await add_person(sqlite_store, TEACHER_TG)
-    teacher = Chat(engine, user=TEACHER_TG, transport="telegram", language_hint="en")
+    teacher = await new_teacher(sqlite_store, engine)
     await teacher.send("/search Unsere Klasse sucht eine Imkerin für ein Bienenprojekt, 52066")
     assert "Kind: Knowledge" in teacher.text and "Environment & animals" in teacher.text
     await teacher.press("Publish")
@@ -97,8 +90,7 @@ async def test_loading_the_demo_pushes_nothing(
     """Demo posts read as a few days old: the catch-up round, which repeats the last
     day's posts, never announces an invented offer to a real person as new."""
     await load_demo_data(sqlite_store, now=clock.now())
-    await add_person(sqlite_store, TEACHER_TG)
-    teacher = Chat(engine, user=TEACHER_TG, transport="telegram", language_hint="en")
+    teacher = await new_teacher(sqlite_store, engine)
     await teacher.send("/search Our class is looking for a beekeeper for a bee project, 52066")
     await teacher.press("Publish")
     mine = await my_search(sqlite_store)
