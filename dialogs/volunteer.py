@@ -14,6 +14,9 @@ from matching.types import Match, NeedSnapshot, OrganisationSnapshot, Reason, Vo
 from storage.models import Account, Need, Organisation, Person, VolunteerProfile
 
 PARTS = (N_("morning"), N_("afternoon"), N_("evening"))
+# A weekday with its date as each language writes it ("Samstag, 6. Juni", "6 Haziran
+# Cumartesi", "السبت، 6 يونيو"); CLDR's skeletons would abbreviate some of them.
+DAY_PATTERNS = {"de": "EEEE, d. MMMM", "ar": "EEEE، d MMMM", "tr": "d MMMM EEEE"}
 RADII_KM = (2, 5, 10, 25)
 ORGANISATION_DESCRIPTION_CHARS = 200
 
@@ -179,12 +182,12 @@ def kind_label(ctx: Speaker, kind: str) -> str:
     return ctx._(taxonomy.organisation_kind(kind).label)
 
 
-def written_in(ctx: Speaker, language: str | None) -> str:
+def written_in(ctx: Speaker, language: str | None, mark: str = "🌐 ") -> str:
     """A small note when people's own words are in another language than the reader's:
     no translation service is at hand, so the reader at least knows what to expect."""
     if not language or language == ctx.locale:
         return ""
-    return "🌐 " + ctx._(
+    return mark + ctx._(
         "original language: {language}", language=language_name(language, ctx.locale)
     )
 
@@ -199,9 +202,7 @@ def when_text(ctx: Speaker, starts_at: datetime | None, ends_at: datetime | None
     """'Saturday, 6 June, 15:00–18:00' in the reader's language and time zone."""
     if starts_at is None:
         return ctx._("ongoing, by arrangement")
-    day = ctx.translator.date(starts_at, format="EEEE, d. MMMM")
-    if ctx.locale != "de":
-        day = ctx.translator.date(starts_at, format="EEEE, d MMMM")
+    day = ctx.translator.date(starts_at, format=DAY_PATTERNS.get(ctx.locale, "EEEE, d MMMM"))
     start = ctx.translator.time(starts_at)
     if ends_at is None:
         return ctx._("{day}, {start}", day=day, start=start)

@@ -21,6 +21,7 @@ from dialogs.volunteer import (
     shorten,
     spots_text,
     when_text,
+    written_in,
 )
 from matching.geo import distance_km
 from storage.db import Store
@@ -55,6 +56,8 @@ class NeedView:
     telegram_url: str
     matrix_url: str
     matrix_command: str
+    language: str  # of title and description as written; the page marks them with it
+    original: str  # "🌐 original language: German" when it is not the reader's
 
 
 async def municipality_by_slug(store: Store, slug: str) -> Municipality | None:
@@ -137,4 +140,6 @@ def need_view(
         else "",
         matrix_url=f"https://matrix.to/#/{links.matrix_user}" if links.matrix_user else "",
         matrix_command=f"!start {start}",
+        language=need.language or "",
+        original=written_in(t, need.language, mark=""),
     )

@@ -144,3 +144,16 @@ async def test_note_only_when_the_reader_reads_another_language(
     english = Chat(engine, user="emma", language_hint="en")
     await walk_onboarding_in(english, "en")
     assert "🌐 original language: German" in english.text
+
+
+def test_dates_read_as_each_language_writes_them() -> None:
+    from datetime import UTC, datetime
+
+    from dialogs.volunteer import when_text
+
+    start, end = datetime(2026, 6, 6, 8, 0, tzinfo=UTC), datetime(2026, 6, 6, 11, 0, tzinfo=UTC)
+    said = {code: when_text(Translator(code, BERLIN), start, end) for code in LANGUAGES}
+    assert said["de"] == "Samstag, 6. Juni, 10:00–13:00"
+    assert said["tr"].startswith("6 Haziran Cumartesi")
+    assert said["ar"].startswith(f"{FSI}السبت، 6 يونيو{PDI}")
+    assert "червня" in said["uk"] and "июня" in said["ru"]

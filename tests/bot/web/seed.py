@@ -43,6 +43,7 @@ def _need(org: Organisation, title: str, postal_code: str, **kwargs: object) -> 
         postal_code=postal_code,
         latitude=place.latitude,
         longitude=place.longitude,
+        language="de",
         **kwargs,  # type: ignore[arg-type]
     )
 

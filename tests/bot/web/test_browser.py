@@ -155,6 +155,17 @@ async def test_needs_page_in_a_real_browser(chromium: str, server: str, seeded: 
             await page.wait_for_url("**embed=1**interest=seniors**")
             assert await page.locator("article.need").count() == 1
             await page.screenshot(path=str(ARTIFACTS / "needs-page-embed.png"), full_page=True)
+
+            # Arabic: the page runs right to left; a German title inside keeps its order.
+            await page.goto(f"{server}/{SLUG}/?lang=ar")
+            assert await page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+            widths = await page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1], widths  # nothing sticks out sideways
+            title = page.locator("article.need h3 bdi").first
+            assert await title.evaluate("el => getComputedStyle(el).direction") == "ltr"
+            await page.screenshot(path=str(ARTIFACTS / "needs-page-arabic.png"), full_page=True)
         finally:
             await browser.close()
     assert problems == []

@@ -15,7 +15,8 @@ PAGE = f"/{SLUG}/"
 
 def titles(html: str) -> list[str]:
     found = re.findall(
-        r'<h3 id="need-\d+">(?:<span class="urgent">[^<]*</span> )?([^<]+)</h3>', html
+        r'<h3 id="need-\d+">(?:<span class="urgent">[^<]*</span> )?<bdi[^>]*>([^<]+)</bdi></h3>',
+        html,
     )
     return [title.strip() for title in found]
 
@@ -47,13 +48,28 @@ async def test_german_by_default_and_a_language_switch(client: httpx.AsyncClient
     assert '<html lang="ar" dir="rtl">' in arabic.text
 
 
+async def test_peoples_words_are_isolated_and_marked_with_their_language(
+    client: httpx.AsyncClient,
+) -> None:
+    """In a right-to-left page a German title keeps its own direction (<bdi>), and a
+    reader of another language learns what language it is written in."""
+    arabic = (await client.get(PAGE, params={"lang": "ar"})).text
+    assert '<bdi lang="de">Hausaufgabenhilfe</bdi>' in arabic
+    assert "<bdi>Tafel Musterstadt</bdi>" in arabic
+    assert "اللغة الأصلية" in arabic  # "original language"
+    english = (await client.get(PAGE, params={"lang": "en"})).text
+    assert "original language: German" in english
+    german = (await client.get(PAGE)).text
+    assert "Originalsprache" not in german
+
+
 async def test_help_links_open_the_need_in_the_bot(
     client: httpx.AsyncClient, seeded: Seeded
 ) -> None:
     html = (await client.get(PAGE, params={"lang": "en"})).text
     for need_id in seeded.shown.values():
         assert f'href="https://t.me/{BOT}?start=need_{need_id}"' in html
-        assert f"<code>!start need_{need_id}</code>" in html
+        assert f'<code dir="ltr">!start need_{need_id}</code>' in html
     assert f'href="https://matrix.to/#/{MXID}"' in html
     assert "tafel@example.org" in html  # an organisation's public contact is fine
 
