@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from dialogs.events import Reply
+from dialogs.events import ButtonPress, Event, Reply
 from dialogs.flow import Context, Speaker, Step, column
 from dialogs.i18n import N_
-from dialogs.roles import Roles, refusal
+from dialogs.roles import Roles, refusal, roles_of
 from storage.models import Municipality, Person
 from storage.postal_codes import default_directory
 
@@ -145,3 +146,22 @@ async def pick_municipality(
         return options[0]
     choices = [(m.name, f"@{action}:{m.id}") for m in options]
     return Step.stay(Reply(ctx._("Which municipality?"), buttons=column(choices)))
+
+
+MunicipalityAnswer = Callable[[Context, Municipality], Awaitable[Step]]
+
+
+def per_municipality(action: str, answer: MunicipalityAnswer) -> tuple[Any, Any]:
+    """A coordinator's command about one municipality (``/stats [name]``) and its
+    ``@action:<id>`` button, both checked against the coordinator's rights."""
+
+    async def on_command(event: Event, ctx: Context) -> Step:
+        roles = await roles_of(ctx)
+        found = await pick_municipality(ctx, roles, str(getattr(event, "args", "")), action)
+        return await answer(ctx, found) if isinstance(found, Municipality) else found
+
+    async def on_pressed(event: ButtonPress, ctx: Context, argument: str) -> Step:
+        municipality = await municipality_pressed(ctx, await roles_of(ctx), argument)
+        return await answer(ctx, municipality) if municipality is not None else refusal(ctx)
+
+    return on_command, on_pressed

@@ -13,12 +13,11 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from dialogs.coordination_common import district_codes, municipality_pressed, pick_municipality
+from dialogs.coordination_common import district_codes, per_municipality
 from dialogs.engine import Registry
-from dialogs.events import Attachment, ButtonPress, Event, Reply
+from dialogs.events import Attachment, Reply
 from dialogs.flow import Context, Step
 from dialogs.i18n import N_
-from dialogs.roles import refusal, roles_of
 from storage.models import Municipality
 from storage.statistics import MunicipalityStats, statistics_of
 
@@ -143,15 +142,7 @@ async def stats_reply(ctx: Context, municipality: Municipality) -> Step:
     return Step.stay(Reply(stats_text(ctx, municipality, stats), attachment=chart))
 
 
-async def on_stats(event: Event, ctx: Context) -> Step:
-    roles = await roles_of(ctx)
-    found = await pick_municipality(ctx, roles, str(getattr(event, "args", "")), "stats")
-    return await stats_reply(ctx, found) if isinstance(found, Municipality) else found
-
-
-async def on_stats_for(event: ButtonPress, ctx: Context, argument: str) -> Step:
-    municipality = await municipality_pressed(ctx, await roles_of(ctx), argument)
-    return await stats_reply(ctx, municipality) if municipality is not None else refusal(ctx)
+on_stats, on_stats_for = per_municipality("stats", stats_reply)
 
 
 def register(registry: Registry) -> None:

@@ -10,8 +10,8 @@ first side lies in, right now.
 
 from __future__ import annotations
 
-from dialogs.coordination_common import district_codes, municipality_pressed, pick_municipality
-from dialogs.events import ButtonPress, Event, Reply
+from dialogs.coordination_common import district_codes, per_municipality
+from dialogs.events import ButtonPress, Reply
 from dialogs.flow import Context, Step, buttons
 from dialogs.i18n import N_, Translator
 from dialogs.partners_common import (
@@ -23,7 +23,7 @@ from dialogs.partners_common import (
     request_contact,
 )
 from dialogs.partners_suggest import ranked
-from dialogs.roles import audit, refusal, roles_of
+from dialogs.roles import audit, roles_of
 from storage.models import Municipality
 from storage.partners import Side, partners_of
 from storage.postal_codes import default_directory
@@ -77,15 +77,7 @@ async def open_posts(ctx: Context, municipality: Municipality) -> Step:
     return Step.stay(*replies)
 
 
-async def on_posts(event: Event, ctx: Context) -> Step:
-    roles = await roles_of(ctx)
-    found = await pick_municipality(ctx, roles, str(getattr(event, "args", "")), "posts")
-    return await open_posts(ctx, found) if isinstance(found, Municipality) else found
-
-
-async def on_posts_for(event: ButtonPress, ctx: Context, argument: str) -> Step:
-    municipality = await municipality_pressed(ctx, await roles_of(ctx), argument)
-    return await open_posts(ctx, municipality) if municipality is not None else refusal(ctx)
+on_posts, on_posts_for = per_municipality("posts", open_posts)
 
 
 # -- recommending -------------------------------------------------------------------------------
