@@ -75,6 +75,7 @@ def match_locale(hint: str | None) -> str | None:
     return tag if tag in available_locales() else None
 
 
+@cache
 def language_name(locale: str, in_locale: str | None = None) -> str:
     """A language's name, by default in itself (``Deutsch``, ``English``) for the menu."""
     try:
