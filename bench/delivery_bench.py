@@ -26,7 +26,6 @@ import contextlib
 import cProfile
 import gc
 import itertools
-import json
 import os
 import random
 import statistics
@@ -36,9 +35,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from bench.child import FakeProcess, emit, freeze_heap
 from bench.common import env_int as _env_int
 from bench.common import load as _load
 from bench.common import percentile as _percentile
@@ -51,7 +50,7 @@ from matching.geo import round_location
 from storage.models import Broadcast, Organisation, VolunteerProfile
 from tests.bot.telegram.fake_api import Call, FakeTelegramAPI
 
-ROOT = Path(__file__).resolve().parent.parent
+CHILD = "bench.delivery_bench"
 TOKEN = "123456:" + "D" * 35
 LAT, LON = 50.776, 6.087  # 52062 Aachen
 SEED = 52062
@@ -73,7 +72,6 @@ FIRST_BROADCAST_CHAT = 200_001
 BROADCAST_TEXT = "📢 Ankündigung aus Aachen:\n\nStadtfest am Samstag: wir brauchen dich!"
 OPT_OUT = [[["Stop announcements", "@announcements_off"]]]
 GOAL_SHARE = 0.95
-MARK = "@@delivery "  # prefix of protocol lines on the child's stdout
 
 
 def _ms(seconds: float) -> float:
@@ -504,14 +502,13 @@ def batch_gaps(times: list[float], batch_starts: list[float], limits: Limits) ->
 
 
 async def _broadcast(n: int, profile: cProfile.Profile | None) -> dict[str, Any]:
-    fake = await FakeProcess.start()
+    fake = await FakeProcess.start(CHILD, "serve")
     failed = True
     try:
         async with deployment(fake.base_url) as app:
             await seed_broadcast(app, n)
             spans = instrument(app)
-            gc.collect()  # as `engage run` does once started (bot.app.serve)
-            gc.freeze()
+            freeze_heap()
             start, cpu = time.monotonic(), time.process_time()
             if profile is not None:
                 profile.enable()
@@ -590,16 +587,13 @@ def case_broadcast_throughput() -> dict[str, Any]:
 async def _child() -> int:
     """Play Telegram with strict limits until stdin closes; then report accepted sends,
     refused ones (429) and this loop's own stalls, all on the shared monotonic clock."""
-    # This process stands in for Telegram's servers: its own GC pauses must not bunch
-    # arrival stamps. Freezing the start-up heap makes later collections tiny.
-    gc.collect()
-    gc.freeze()
+    freeze_heap()  # this process stands in for Telegram: its GC must not bunch stamps
     api = FakeTelegramAPI()
     await api.start()
     api.strict_limits()
     try:
         async with loop_stalls() as stalls:
-            print(MARK + json.dumps({"base_url": api.base_url}), flush=True)
+            emit({"base_url": api.base_url})
             await asyncio.to_thread(sys.stdin.buffer.read)
         sends = [c for c in api.calls if c.method == "sendMessage"]
         report = {
@@ -608,68 +602,10 @@ async def _child() -> int:
             "too_many_requests": api.too_many_requests,
             "stalls": stalls,
         }
-        print(MARK + json.dumps({"result": report}), flush=True)
+        emit({"result": report})
     finally:
         await api.stop()
     return 0
-
-
-class FakeProcess:
-    """The strict fake in ``python -m bench.delivery_bench serve``; JSON lines prefixed
-    with MARK on its stdout; closing its stdin says the bot is done."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self.base_url = ""
-
-    @classmethod
-    async def start(cls) -> FakeProcess:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.delivery_bench",
-            "serve",
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=2**24,  # the report is one long line
-        )
-        fake = cls(process)
-        try:
-            fake.base_url = (await fake.message(60))["base_url"]
-        except BaseException:
-            await fake.close(kill=True)
-            raise
-        return fake
-
-    async def message(self, timeout: float) -> dict[str, Any]:  # noqa: ASYNC109
-        assert self.process.stdout is not None
-        while True:
-            line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
-            if not line:
-                raise RuntimeError("the fake's process ended unexpectedly")
-            text = line.decode()
-            if text.startswith(MARK):
-                return json.loads(text[len(MARK) :])  # type: ignore[no-any-return]
-            sys.stderr.write(text)
-
-    async def finish(self) -> dict[str, Any]:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        return (await self.message(60))["result"]  # type: ignore[no-any-return]
-
-    async def close(self, *, kill: bool = False) -> None:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        if not self.process.stdin.is_closing():
-            self.process.stdin.close()
-        if kill and self.process.returncode is None:
-            self.process.kill()
-        try:
-            await asyncio.wait_for(self.process.stdout.read(), 10)
-            await asyncio.wait_for(self.process.wait(), 10)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
 
 
 CASES: tuple[tuple[str, Callable[[], dict[str, Any]]], ...] = (

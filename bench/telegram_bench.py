@@ -37,7 +37,6 @@ import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from telegram import Update
@@ -52,6 +51,7 @@ from telegram.ext import (
     filters,
 )
 
+from bench.child import FakeProcess, emit, freeze_heap
 from bench.common import env_int as _env_int
 from bench.common import load as _load
 from bench.common import percentile as _percentile
@@ -66,7 +66,7 @@ from storage.db import Store
 from storage.demo import load_demo_data
 from tests.bot.telegram.fake_api import FakeTelegramAPI
 
-ROOT = Path(__file__).resolve().parent.parent
+CHILD = "bench.telegram_bench"
 TOKEN = "123456:" + "B" * 35
 TELEGRAM_PER_SECOND = 30
 UNPACED = Limits(global_per_second=10**6, chat_interval=0.0, group_per_minute=10**6, margin=0.0)
@@ -79,7 +79,6 @@ WARMUP_USERS = 20
 LIGHT_RATE = 50  # steps/s far below what the bot sustains: latency without queueing
 LIGHT_STEPS = 4
 STALL_SECONDS = 60.0  # no reply at all for this long: the bot is stuck, fail the case
-MARK = "@@bench "  # prefix of protocol lines on the child's stdout
 
 
 def script(steps: int) -> list[str]:
@@ -255,10 +254,6 @@ async def calibrate(api: FakeTelegramAPI, user_id: int, steps: list[str]) -> lis
     return counts
 
 
-def _emit(message: dict[str, Any]) -> None:
-    print(MARK + json.dumps(message), flush=True)
-
-
 async def _drive(api: FakeTelegramAPI, params: dict[str, Any]) -> dict[str, Any]:
     """Calibrate, warm up, then the measured phases, each with fresh users."""
     await api.wait_for(lambda: api.calls_to("getUpdates"), timeout=60)
@@ -266,9 +261,9 @@ async def _drive(api: FakeTelegramAPI, params: dict[str, Any]) -> dict[str, Any]
     per_user = max(1, params["steps"] // users)
     driver = Driver(api, await calibrate(api, 1, script(max(per_user, LIGHT_STEPS))))
     await driver.closed_loop(driver.add_users(100, WARMUP_USERS, per_user))
-    _emit({"phase": "burst", "edge": "start"})
+    emit({"phase": "burst", "edge": "start"})
     burst = await driver.closed_loop(driver.add_users(10_000, users, per_user))
-    _emit({"phase": "burst", "edge": "end"})
+    emit({"phase": "burst", "edge": "end"})
     steady = await driver.steady(driver.add_users(20_000, users, per_user), params["rate"])
     light_users = driver.add_users(30_000, LIGHT_RATE, LIGHT_STEPS)  # one step per user and s
     light = await driver.steady(light_users, LIGHT_RATE)
@@ -303,29 +298,26 @@ def _served(api: FakeTelegramAPI, lags: list[float]) -> dict[str, Any]:
 
 async def _child(mode: str, params: dict[str, Any]) -> int:
     """Play Telegram: ``drive`` also plays the users, ``serve`` enforces flood limits."""
-    # This process stands in for Telegram's servers: its own GC pauses must not delay
-    # arrival stamps. Freezing the start-up heap makes later collections tiny.
-    gc.collect()
-    gc.freeze()
+    freeze_heap()  # this process stands in for Telegram: its GC must not delay stamps
     api = FakeTelegramAPI()
     await api.start()
     if mode == "serve":
         api.strict_limits()
     status = 0
     try:
-        _emit({"base_url": api.base_url})
+        emit({"base_url": api.base_url})
         if mode == "drive":
             try:
-                _emit({"result": await _drive(api, params)})
+                emit({"result": await _drive(api, params)})
             except Exception as error:
                 traceback.print_exc()
-                _emit({"error": f"{type(error).__name__}: {error}"})
+                emit({"error": f"{type(error).__name__}: {error}"})
                 status = 1
         # Keep answering until the bot has stopped; the parent then closes our stdin.
         async with _loop_lag() as lags:
             await asyncio.to_thread(sys.stdin.buffer.read)
         if mode == "serve":
-            _emit({"result": _served(api, lags)})
+            emit({"result": _served(api, lags)})
     finally:
         await api.stop()
     return status
@@ -362,8 +354,7 @@ class FullBot:
         )
         app.transports["telegram"] = self.transport
         await self.transport.start()
-        gc.collect()  # as `engage run` does once started (bot.app.serve)
-        gc.freeze()
+        freeze_heap()
 
     async def stop(self) -> None:
         try:
@@ -407,76 +398,11 @@ class EchoBot:
         await application.shutdown()
 
 
-class FakeProcess:
-    """The fake Bot API in a child process (``python -m bench.telegram_bench MODE``).
-
-    Protocol: JSON lines prefixed with MARK on the child's stdout; closing its stdin
-    tells it that the bot has stopped and it may report and exit.
-    """
-
-    def __init__(self, process: asyncio.subprocess.Process, base_url: str) -> None:
-        self.process = process
-        self.base_url = base_url
-
-    @classmethod
-    async def start(cls, mode: str, params: dict[str, Any] | None = None) -> FakeProcess:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.telegram_bench",
-            mode,
-            json.dumps(params or {}),
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        fake = cls(process, "")
-        try:
-            fake.base_url = (await fake.message(60))["base_url"]
-        except BaseException:
-            await fake.close(kill=True)
-            raise
-        return fake
-
-    async def message(self, timeout: float) -> dict[str, Any]:  # noqa: ASYNC109
-        assert self.process.stdout is not None
-        while True:
-            line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
-            if not line:
-                raise RuntimeError("the fake's process ended unexpectedly")
-            text = line.decode()
-            if text.startswith(MARK):
-                return json.loads(text[len(MARK) :])
-            sys.stderr.write(text)
-
-    async def finish(self) -> dict[str, Any]:
-        """The child's report, once the bot is done with it."""
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        return (await self.message(60))["result"]  # type: ignore[no-any-return]
-
-    async def close(self, *, kill: bool = False) -> None:
-        """Let the child stop its server and exit (it takes well under a second).
-
-        ``kill`` when something failed: the child may still be waiting for the bot.
-        """
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.close()
-        if kill and self.process.returncode is None:
-            self.process.kill()
-        try:
-            await asyncio.wait_for(self.process.stdout.read(), 10)  # drain: the pipe closes
-            await asyncio.wait_for(self.process.wait(), 10)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-
-
 async def _run_against_fake(
     bot: _Bot, params: dict[str, Any], profile: cProfile.Profile | None = None
 ) -> dict[str, Any]:
     """Point the bot at a driving fake, collect what the child measured."""
-    fake = await FakeProcess.start("drive", params)
+    fake = await FakeProcess.start(CHILD, "drive", json.dumps(params))
     failed = True
     try:
         await bot.start(fake.base_url)
@@ -649,7 +575,7 @@ async def _broadcast(limiter: BaseRateLimiter[Any], n: int, concurrency: int) ->
     The strict fake runs in a child process, so it stamps arrivals on its own clock, as
     Telegram would, while a stall of this process still shows as one.
     """
-    fake = await FakeProcess.start("serve")
+    fake = await FakeProcess.start(CHILD, "serve", "{}")
     retried, failed = 0, True
     try:
         bot: ExtBot[Any] = ExtBot(TOKEN, base_url=fake.base_url, rate_limiter=limiter)
